@@ -1,0 +1,46 @@
+# mvplan: two commands, `make run` and `make test`; both set up on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.mvplan-installed
+SAMPLE := assets/samples/healthy_annulus.csv
+SAMPLE_TIPS := assets/samples/healthy_papillary_tips.csv
+
+.PHONY: setup system-deps run test lint typecheck layers pytest bench clean
+
+setup: $(STAMP)
+
+# Reinstall when the dependencies change; the system step installs only what is missing.
+$(STAMP): pyproject.toml
+	@bash .ci/system-deps.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+	@echo "mvplan: set up in $(VENV)"
+
+system-deps:
+	@bash .ci/system-deps.sh
+
+run: setup
+	@echo "mvplan: the desktop application is not built yet; measuring the bundled sample $(SAMPLE)"
+	@$(VENV)/bin/mvplan measure $(SAMPLE) --papillary $(SAMPLE_TIPS)
+
+lint: setup
+	@$(VENV)/bin/ruff check mvplan tests benchmarks assets
+	@$(VENV)/bin/ruff format --check mvplan tests benchmarks assets
+
+typecheck: setup
+	@$(VENV)/bin/mypy
+
+layers: setup
+	@$(VENV)/bin/lint-imports
+
+pytest: setup
+	@$(PY) -m pytest -q
+
+test: setup lint typecheck layers pytest
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,169 @@
+"""The ``mvplan`` command.
+
+Each subcommand is a thin layer over a library call: parse options, call, print a table or
+(with ``--json``) one JSON object on stdout. A problem with the input is one line on stderr
+and exit code 2 (3 for a solve that did not converge); ``--debug`` shows the traceback.
+This module never imports Qt or VTK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mvplan import __version__
+from mvplan.errors import MvplanError
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_CONVERGED = 0, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with 2 and one line, like every other bad-input error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``mvplan`` with all its subcommands."""
+    parser = _Parser(prog="mvplan", description="Plan mitral valve annuloplasty.")
+    parser.add_argument("--version", action="version", version=f"mvplan {__version__}")
+    common = _Parser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    common.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    measure = sub.add_parser(
+        "measure",
+        parents=[common],
+        help="measure an annulus file",
+        description="Read an annulus and print the measurements of DESIGN.md section 4.",
+    )
+    measure.add_argument("file", help="annulus: .csv .txt .mrk.json .vtk .vtp .stl .ply .obj")
+    measure.add_argument("--landmarks", metavar="FILE", help="points labelled A P ALC PMC ALT PMT")
+    measure.add_argument("--papillary", metavar="FILE", help="papillary-muscle tip points")
+    measure.add_argument("--units", choices=["mm", "cm", "m"], help="unit of the input coordinates")
+    measure.set_defaults(handler=_cmd_measure)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mvplan`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            code = handler(args)
+        for w in caught:
+            print(f"mvplan: warning: {w.message}", file=sys.stderr)
+        return code
+    except MvplanError as exc:
+        return _report_error(args, exc, exc.exit_code)
+    except (OSError, UnicodeDecodeError) as exc:
+        return _report_error(args, exc, EXIT_BAD_INPUT)
+
+
+def gui_main() -> int:
+    """Entry point of the ``mvplan-gui`` script (the desktop application)."""
+    print(
+        "mvplan: the desktop application is not available in this version yet; "
+        "use `mvplan measure FILE` meanwhile",
+        file=sys.stderr,
+    )
+    return EXIT_BAD_INPUT
+
+
+def _report_error(args: argparse.Namespace, exc: BaseException, code: int) -> int:
+    if getattr(args, "debug", False):
+        traceback.print_exception(exc)
+    text = " ".join(str(exc).split())
+    if getattr(args, "json", False):
+        print(json.dumps({"error": text, "exit_code": code}), file=sys.stderr)
+    else:
+        print(f"mvplan: error: {text}", file=sys.stderr)
+    return code
+
+
+def _warn_all(messages: Sequence[str], source: str) -> None:
+    for message in messages:
+        print(f"mvplan: warning: {source}: {message}", file=sys.stderr)
+
+
+def _cmd_measure(args: argparse.Namespace) -> int:
+    from mvplan.geometry.measurements import measure
+    from mvplan.io.load import load_annulus
+
+    annulus = load_annulus(
+        args.file, units=args.units, landmarks=args.landmarks, papillary=args.papillary
+    )
+    _warn_all(annulus.warnings, annulus.source.name)
+    result = measure(annulus)
+    out = result.to_dict()
+    out["units"] = {
+        "length": "mm",
+        "area": "mm2",
+        "angle": "deg",
+        "input": annulus.source.input_units,
+        "input_inferred": annulus.source.units_inferred,
+    }
+    out["n_input_points"] = annulus.source.n_input_points
+    out["source"] = annulus.source.name
+    if args.json:
+        print(json.dumps(out, indent=2, allow_nan=False))
+    else:
+        print(format_measurements(out))
+    return EXIT_OK
+
+
+def format_measurements(out: dict[str, Any]) -> str:
+    """The readable table that ``mvplan measure`` prints."""
+    from mvplan.geometry.measurements import MEASUREMENT_KEYS, MEASUREMENT_LABELS
+
+    units = out["units"]
+    inferred = " (inferred)" if units["input_inferred"] else ""
+    lines = [
+        f"{out['source']}: {out['n_input_points']} points read, "
+        f"input in {units['input']}{inferred}",
+        f"atrial side of the plane: {out['orientation']}",
+        "",
+        f"{'measurement':<34}{'value':>10}  unit",
+    ]
+    notes = []
+    for key in MEASUREMENT_KEYS:
+        value = out[key]
+        unit = _unit_of(key)
+        mark = " *" if out.get(f"{key}_estimated") else ""
+        if value is None:
+            text = "n/a"
+            notes.append(f"{MEASUREMENT_LABELS[key]}: {out.get(f'{key}_reason', '')}")
+        else:
+            text = f"{value:.3f}" if key == "sphericity_index" else f"{value:.1f}"
+        lines.append(f"{MEASUREMENT_LABELS[key]:<34}{text:>10}  {unit}{mark}")
+    if any(out.get(f"{k}_estimated") for k in MEASUREMENT_KEYS):
+        lines.append("")
+        lines.append("* rests on an estimated landmark; give landmarks with --landmarks")
+    lines.extend(notes)
+    return "\n".join(lines)
+
+
+def _unit_of(key: str) -> str:
+    for suffix, unit in (("_mm2", "mm2"), ("_mm", "mm"), ("_deg", "deg"), ("_percent", "%")):
+        if key.endswith(suffix):
+            return unit
+    return ""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+__all__ = ["build_parser", "format_measurements", "gui_main", "main"]
