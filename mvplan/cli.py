@@ -145,14 +145,16 @@ def format_measurements(out: dict[str, Any]) -> str:
         mark = " *" if out.get(f"{key}_estimated") else ""
         if value is None:
             text = "n/a"
-            notes.append(f"{MEASUREMENT_LABELS[key]}: {out.get(f'{key}_reason', '')}")
+            reason = out.get(f"{key}_reason", "")
+            if reason not in notes:
+                notes.append(reason)
         else:
             text = f"{value:.3f}" if key == "sphericity_index" else f"{value:.1f}"
         lines.append(f"{MEASUREMENT_LABELS[key]:<34}{text:>10}  {unit}{mark}")
     if any(out.get(f"{k}_estimated") for k in MEASUREMENT_KEYS):
         lines.append("")
         lines.append("* rests on an estimated landmark; give landmarks with --landmarks")
-    lines.extend(notes)
+    lines.extend(f"n/a: {note}" for note in notes)
     return "\n".join(lines)
 
 

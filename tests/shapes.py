@@ -21,7 +21,9 @@ def saddle_ellipse(t: np.ndarray, a: float = 18.0, b: float = 14.0, h: float = 3
 
 
 def saddle_ellipse_speed(t: float, a: float, b: float, h: float) -> float:
-    return float(np.sqrt((a * np.sin(t)) ** 2 + (b * np.cos(t)) ** 2 + (2 * h * np.sin(2 * t)) ** 2))
+    return float(
+        np.sqrt((a * np.sin(t)) ** 2 + (b * np.cos(t)) ** 2 + (2 * h * np.sin(2 * t)) ** 2)
+    )
 
 
 def saddle_ellipse_arc(t0: float, t1: float, a: float, b: float, h: float) -> float:
@@ -37,15 +39,19 @@ def saddle_ellipse_point_at_arc(t0: float, s: float, a: float, b: float, h: floa
     )
 
 
-def d_shape(t: np.ndarray, a: float = 17.5, b_ant: float = 12.0, b_post: float = 17.0,
-            h: float = 2.0) -> np.ndarray:
+def d_shape(
+    t: np.ndarray, a: float = 17.5, b_ant: float = 12.0, b_post: float = 17.0, h: float = 2.0
+) -> np.ndarray:
     """A D-shaped saddle annulus: flat anterior half (y > 0, superellipse n = 3), round
     posterior half (ellipse), horns at A (t = pi/2) and P (t = -pi/2)."""
     c, s = np.cos(t), np.sin(t)
     n = np.where(s >= 0, 3.0, 2.0)
     b = np.where(s >= 0, b_ant, b_post)
-    return np.c_[a * np.sign(c) * np.abs(c) ** (2 / n), b * np.sign(s) * np.abs(s) ** (2 / n),
-                 -h * np.cos(2 * t)]
+    return np.c_[
+        a * np.sign(c) * np.abs(c) ** (2 / n),
+        b * np.sign(s) * np.abs(s) ** (2 / n),
+        -h * np.cos(2 * t),
+    ]
 
 
 def random_motion(points: np.ndarray, seed: int) -> np.ndarray:

@@ -131,8 +131,13 @@ def test_saddle_minimal_surface_exceeds_the_projected_area() -> None:
 def test_given_landmarks_are_used_and_not_flagged() -> None:
     t = np.linspace(0, 2 * np.pi, 120, endpoint=False)
     pts = saddle_ellipse(t)
-    marks = dict(zip(["A", "P", "ALC", "PMC"], saddle_ellipse(np.array([np.pi / 2, -np.pi / 2,
-                                                                         0.0, np.pi])), strict=True))
+    marks = dict(
+        zip(
+            ["A", "P", "ALC", "PMC"],
+            saddle_ellipse(np.array([np.pi / 2, -np.pi / 2, 0.0, np.pi])),
+            strict=True,
+        )
+    )
     result = measure(build_annulus(pts, landmarks=marks))
     assert result.estimated["ap_diameter_mm"] is False
     assert result.estimated["commissural_width_mm"] is False
@@ -146,8 +151,14 @@ def test_round_annulus_gives_null_with_reason() -> None:
     result = measure(build_annulus(circle)).to_dict()
     assert result["perimeter_mm"] == pytest.approx(2 * np.pi * 15, rel=1e-4)
     assert result["area_2d_mm2"] == pytest.approx(np.pi * 225, rel=1e-4)
-    for key in ("ap_diameter_mm", "commissural_width_mm", "intertrigonal_distance_mm",
-                "sphericity_index", "nonplanarity_angle_deg", "anterior_length_mm"):
+    for key in (
+        "ap_diameter_mm",
+        "commissural_width_mm",
+        "intertrigonal_distance_mm",
+        "sphericity_index",
+        "nonplanarity_angle_deg",
+        "anterior_length_mm",
+    ):
         assert result[key] is None
         assert "round" in result[f"{key}_reason"] or "without A" in result[f"{key}_reason"]
     assert result["orientation"] == "assumed"
