@@ -17,6 +17,7 @@ from mvplan.errors import InputError
 from mvplan.geometry.annulus import LANDMARK_NAMES, Annulus, build_annulus
 from mvplan.geometry.papillary import PapillaryTips, split_papillary
 from mvplan.geometry.units import MM_PER_UNIT, UnitChoice, choose_units
+from mvplan.io.markups import landmark_name
 from mvplan.io.read import read_curve, read_points
 from mvplan.io.types import FloatArray, PointsRead
 
@@ -87,10 +88,9 @@ def _in_curve_units(read: PointsRead, choice: UnitChoice) -> FloatArray:
 
 def _landmarks_from(read: PointsRead, choice: UnitChoice) -> Mapping[str, FloatArray]:
     points = _in_curve_units(read, choice)
-    upper = {name.upper(): name for name in LANDMARK_NAMES}
     found = {}
     for label, point in zip(read.labels, points, strict=True):
-        name = upper.get((label or "").strip().upper())
+        name = landmark_name(label)
         if name is not None:
             if name in found:
                 raise InputError(f"landmark {name} is given twice", source=read.source)
