@@ -184,3 +184,17 @@ def test_keys_are_exactly_section_4() -> None:
     out = measure(build_annulus(saddle_ellipse(t))).to_dict()
     base = [k for k in out if not k.endswith(("_estimated", "_reason")) and k != "orientation"]
     assert base == list(MEASUREMENT_KEYS)
+
+
+def test_with_landmarks_swaps_commissures_and_redoes_estimates() -> None:
+    t = np.linspace(0, 2 * np.pi, 120, endpoint=False)
+    annulus = build_annulus(d_shape(t))
+    alc, pmc = annulus.landmarks["ALC"].u, annulus.landmarks["PMC"].u
+    swapped = annulus.with_landmarks({"ALC": pmc, "PMC": alc})
+    assert swapped.landmarks["ALC"].given and swapped.landmarks["ALC"].u == pmc
+    # The trigones follow the commissures: ALT now lies on the old PMC side.
+    assert swapped.landmarks["ALT"].u == pytest.approx(annulus.landmarks["PMT"].u)
+    assert swapped.orientation == annulus.orientation
+    assert measure(swapped)["commissural_width_mm"] == pytest.approx(
+        measure(annulus)["commissural_width_mm"]
+    )
