@@ -134,7 +134,7 @@ def format_measurements(out: dict[str, Any]) -> str:
     lines = [
         f"{out['source']}: {out['n_input_points']} points read, "
         f"input in {units['input']}{inferred}",
-        f"atrial side of the plane: {out['orientation']}",
+        f"atrial side of the plane: {_ORIENTATION_TEXT.get(out['orientation'], out['orientation'])}",
         "",
         f"{'measurement':<34}{'value':>10}  unit",
     ]
@@ -156,6 +156,14 @@ def format_measurements(out: dict[str, Any]) -> str:
         lines.append("* rests on an estimated landmark; give landmarks with --landmarks")
     lines.extend(f"n/a: {note}" for note in notes)
     return "\n".join(lines)
+
+
+_ORIENTATION_TEXT = {
+    "papillary": "away from the papillary tips",
+    "saddle": "toward the saddle's horns (A and P atrial of the commissures)",
+    "assumed": "assumed (flat annulus, no papillary tips: right-hand rule on the point order;"
+    " give --papillary to decide it)",
+}
 
 
 def _unit_of(key: str) -> str:
