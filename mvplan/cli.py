@@ -134,7 +134,7 @@ def format_measurements(out: dict[str, Any]) -> str:
     lines = [
         f"{out['source']}: {out['n_input_points']} points read, "
         f"input in {units['input']}{inferred}",
-        f"atrial side of the plane: {_ORIENTATION_TEXT.get(out['orientation'], out['orientation'])}",
+        f"atrial side of the plane: {_ORIENTATION_TEXT[out['orientation']]}",
         "",
         f"{'measurement':<34}{'value':>10}  unit",
     ]
