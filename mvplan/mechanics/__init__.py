@@ -1,1 +1,48 @@
-"""mvplan.mechanics"""
+"""mvplan.mechanics: energy terms, their assembly and a Newton solver (DESIGN.md section 6).
+
+Quasi-static equilibrium is the minimiser of the total potential energy over free node
+positions (mm); forces are in N, stiffnesses in N/mm, energies in N mm (= mJ).
+"""
+
+from __future__ import annotations
+
+from mvplan.mechanics.assembly import BlockPattern, node_dofs, project_psd
+from mvplan.mechanics.bending import DiscreteBending
+from mvplan.mechanics.foundation import Foundation
+from mvplan.mechanics.newton import (
+    Cancelled,
+    NewtonStep,
+    NotConverged,
+    SolveResult,
+    free_dofs,
+    roundoff_floor,
+    solve,
+)
+from mvplan.mechanics.springs import Springs
+from mvplan.mechanics.sutures import Sutures
+from mvplan.mechanics.terms import ConstantForce, ElementTerm, EnergyTerm, Sum
+from mvplan.mechanics.verification import VERIFICATIONS, Verification, run_all
+
+__all__ = [
+    "VERIFICATIONS",
+    "BlockPattern",
+    "Cancelled",
+    "ConstantForce",
+    "DiscreteBending",
+    "ElementTerm",
+    "EnergyTerm",
+    "Foundation",
+    "NewtonStep",
+    "NotConverged",
+    "SolveResult",
+    "Springs",
+    "Sum",
+    "Sutures",
+    "Verification",
+    "free_dofs",
+    "node_dofs",
+    "project_psd",
+    "roundoff_floor",
+    "run_all",
+    "solve",
+]
