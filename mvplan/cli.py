@@ -49,6 +49,29 @@ def build_parser() -> argparse.ArgumentParser:
     measure.add_argument("--papillary", metavar="FILE", help="papillary-muscle tip points")
     measure.add_argument("--units", choices=["mm", "cm", "m"], help="unit of the input coordinates")
     measure.set_defaults(handler=_cmd_measure)
+
+    from mvplan.cli_rings import add_rings_commands
+
+    add_rings_commands(sub, common)
+
+    verify = sub.add_parser(
+        "verify",
+        parents=[common],
+        help="run the solver's closed-form verification cases",
+        description="Code verification: closed-form cases with their errors and observed "
+        "orders of convergence, and finite-difference checks of every energy term.",
+    )
+    verify.add_argument("cases", nargs="*", metavar="CASE", help="cases to run (default: all)")
+    verify.add_argument(
+        "--set",
+        dest="params",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a case parameter, e.g. --set radius=15 --set levels=16,32,64 (with one CASE)",
+    )
+    verify.add_argument("--list", action="store_true", help="list the cases and their parameters")
+    verify.set_defaults(handler=_cmd_verify)
     return parser
 
 
@@ -123,6 +146,100 @@ def _cmd_measure(args: argparse.Namespace) -> int:
     else:
         print(format_measurements(out))
     return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from mvplan.mechanics.verification import VERIFICATIONS
+
+    if args.list:
+        listing = {name: _case_parameters(case) for name, case in VERIFICATIONS.items()}
+        print(
+            json.dumps(listing, indent=2)
+            if args.json
+            else "\n".join(
+                f"{name}: " + ", ".join(f"{k}={v}" for k, v in params.items())
+                for name, params in listing.items()
+            )
+        )
+        return EXIT_OK
+    names = args.cases or list(VERIFICATIONS)
+    unknown = [n for n in names if n not in VERIFICATIONS]
+    if unknown:
+        raise MvplanError(
+            f"unknown verification case {unknown[0]!r} (known: {', '.join(VERIFICATIONS)})"
+        )
+    if args.params and len(names) != 1:
+        raise MvplanError("--set needs exactly one CASE")
+    results = []
+    for name in names:
+        case = VERIFICATIONS[name]
+        results.append(case(**_parse_params(args.params, _case_parameters(case), name)))
+    cases = [
+        {
+            "name": r.name,
+            "passed": bool(r.passed),
+            "error": float(r.error),
+            "tolerance": float(r.tolerance),
+            "observed_order": None if r.observed_order is None else float(r.observed_order),
+            "params": r.params,
+            "details": r.details,
+        }
+        for r in results
+    ]
+    if args.json:
+        print(json.dumps({"cases": cases}, indent=2, default=_jsonable))
+    else:
+        print(f"{'case':<22}{'result':<8}{'error':>11}{'tolerance':>11}{'order':>8}")
+        for c in cases:
+            order = "" if c["observed_order"] is None else f"{c['observed_order']:.2f}"
+            verdict = "pass" if c["passed"] else "FAIL"
+            print(
+                f"{c['name']:<22}{verdict:<8}{c['error']:>11.2e}{c['tolerance']:>11.1e}{order:>8}"
+            )
+    return EXIT_OK if all(c["passed"] for c in cases) else 1
+
+
+def _case_parameters(case: Callable[..., Any]) -> dict[str, Any]:
+    import inspect
+
+    return {
+        name: p.default
+        for name, p in inspect.signature(case).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+def _parse_params(items: Sequence[str], defaults: dict[str, Any], case: str) -> dict[str, Any]:
+    """``NAME=VALUE`` strings to keyword arguments typed like the parameter's default."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or name not in defaults:
+            raise MvplanError(
+                f"{case}: unknown parameter {name!r} (parameters: {', '.join(defaults)})"
+            )
+        default = defaults[name]
+        try:
+            if isinstance(default, tuple | list):
+                kind = type(default[0]) if default else float
+                out[name] = tuple(kind(v) for v in text.split(","))
+            elif isinstance(default, bool):
+                out[name] = text.lower() in ("1", "true", "yes")
+            elif default is None:
+                out[name] = float(text)
+            else:
+                out[name] = type(default)(text)
+        except ValueError as exc:
+            raise MvplanError(f"{case}: parameter {name}: {text!r} is not valid ({exc})") from exc
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, tuple | set):
+        return list(value)
+    return str(value)
 
 
 def format_measurements(out: dict[str, Any]) -> str:
