@@ -135,21 +135,52 @@ class Annulus:
 
     def with_landmarks(self, given: Mapping[str, float]) -> Annulus:
         """A copy with the user's landmarks replaced by ``given`` (curve parameters) and every
-        estimate redone; ``orientation`` keeps its papillary decision if it had one."""
+        estimate redone. The atrial side stays as it was decided: moving a landmark must not
+        turn the valve over."""
         return _locate(
             self.curve,
             fit_plane(self.curve.points),
             given,
             self.source,
             self.warnings,
-            papillary_side=self._papillary_side(),
+            fixed_orientation=(self.plane.normal, self.orientation),
         )
 
-    def _papillary_side(self) -> FloatArray | None:
-        # A papillary-decided orientation is kept by remembering a point on the ventricular side.
-        if self.orientation != "papillary":
-            return None
-        return np.asarray(self.plane.origin - self.plane.normal)
+
+def restore_annulus(
+    points: npt.ArrayLike,
+    *,
+    given_landmarks: Mapping[str, float],
+    atrial_normal: npt.ArrayLike,
+    orientation: str,
+    source: SourceInfo,
+    warnings: tuple[str, ...] = (),
+) -> Annulus:
+    """Rebuild an :class:`Annulus` exactly from what a plan file stores.
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm
+        The resampled curve (``Annulus.points``), used as it is: no new resampling, so a
+        saved and reloaded annulus is the same annulus.
+    given_landmarks : mapping of str to float
+        The user's landmarks as curve parameters; the others are estimated again, exactly
+        as they were (the estimates are deterministic functions of the curve).
+    atrial_normal : (3,) float
+        The plane normal that pointed into the left atrium.
+    orientation : str
+        How that side had been decided (kept as it was).
+    """
+    curve = ClosedCurve(np.asarray(points, dtype=float))
+    normal = np.asarray(atrial_normal, dtype=float)
+    return _locate(
+        curve,
+        fit_plane(curve.points),
+        given_landmarks,
+        source,
+        warnings,
+        fixed_orientation=(normal, orientation),
+    )
 
 
 def build_annulus(
@@ -289,10 +320,19 @@ def _locate(
     source: SourceInfo,
     warnings: tuple[str, ...],
     papillary_side: FloatArray | None = None,
+    fixed_orientation: tuple[FloatArray, str] | None = None,
 ) -> Annulus:
-    """Estimate what is not given, orient the plane and build the valve frame."""
+    """Estimate what is not given, orient the plane and build the valve frame.
+
+    ``fixed_orientation`` (an atrial normal and how it was decided) skips the orientation rules
+    and keeps a decision already made.
+    """
     u_a, u_p, missing = _anterior_posterior(curve, plane, given)
-    plane, orientation = _orient(curve, plane, u_a, papillary_side)
+    if fixed_orientation is None:
+        plane, orientation = _orient(curve, plane, u_a, papillary_side)
+    else:
+        normal, orientation = fixed_orientation
+        plane = plane if float(plane.normal @ normal) >= 0 else plane.flipped()
     known: dict[str, lm.Landmark] = {}
     for name, u in (("A", u_a), ("P", u_p)):
         if u is not None:

@@ -198,3 +198,25 @@ def test_with_landmarks_swaps_commissures_and_redoes_estimates() -> None:
     assert measure(swapped)["commissural_width_mm"] == pytest.approx(
         measure(annulus)["commissural_width_mm"]
     )
+
+
+def test_restore_annulus_is_exact() -> None:
+    from mvplan.geometry.annulus import restore_annulus
+
+    t = np.linspace(0, 2 * np.pi, 100, endpoint=False)
+    original = build_annulus(random_motion(d_shape(t), 5), landmarks={}, source="d")
+    original = original.with_landmarks({"A": original.landmarks["A"].u})
+    restored = restore_annulus(
+        original.points,
+        given_landmarks=dict(original.given_landmarks),
+        atrial_normal=original.plane.normal,
+        orientation=original.orientation,
+        source=original.source,
+        warnings=original.warnings,
+    )
+    assert np.array_equal(restored.points, original.points)
+    assert restored.orientation == original.orientation
+    assert np.array_equal(restored.to_valve_frame.matrix, original.to_valve_frame.matrix)
+    for name, landmark in original.landmarks.items():
+        assert restored.landmarks[name] == landmark
+    assert measure(restored).values == measure(original).values
