@@ -149,7 +149,7 @@ def _cmd_measure(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from mvplan.mechanics.verification import VERIFICATIONS
+    from mvplan.mechanics.verify import VERIFICATIONS
 
     if args.list:
         listing = {name: _case_parameters(case) for name, case in VERIFICATIONS.items()}

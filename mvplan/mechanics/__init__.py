@@ -18,10 +18,12 @@ from mvplan.mechanics.newton import (
     roundoff_floor,
     solve,
 )
+from mvplan.mechanics.rigid import RigidReduced, RigidRingMap
 from mvplan.mechanics.springs import Springs
 from mvplan.mechanics.sutures import Sutures
 from mvplan.mechanics.terms import ConstantForce, ElementTerm, EnergyTerm, Sum
-from mvplan.mechanics.verification import VERIFICATIONS, Verification, run_all
+from mvplan.mechanics.verification import Verification
+from mvplan.mechanics.verify import VERIFICATIONS, run_all
 
 __all__ = [
     "VERIFICATIONS",
@@ -34,6 +36,8 @@ __all__ = [
     "Foundation",
     "NewtonStep",
     "NotConverged",
+    "RigidReduced",
+    "RigidRingMap",
     "SolveResult",
     "Springs",
     "Sum",

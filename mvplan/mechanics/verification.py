@@ -38,7 +38,7 @@ Finite-difference checks (``finite_difference_checks``)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,13 +54,11 @@ from mvplan.mechanics.sutures import Sutures
 from mvplan.mechanics.terms import ConstantForce, EnergyTerm, Sum
 
 __all__ = [
-    "VERIFICATIONS",
     "Verification",
     "finite_difference_checks",
     "observed_orders",
     "ring_diametral",
     "ring_on_foundation",
-    "run_all",
 ]
 
 
@@ -257,15 +255,3 @@ def finite_difference_checks(
     return Verification(
         "finite-differences", passed, error, hessian_tolerance, None, params, details
     )
-
-
-VERIFICATIONS: dict[str, Callable[..., Verification]] = {
-    "ring-foundation": ring_on_foundation,
-    "ring-diametral": ring_diametral,
-    "finite-differences": finite_difference_checks,
-}
-
-
-def run_all() -> list[Verification]:
-    """Every verification case with its default parameters."""
-    return [case() for case in VERIFICATIONS.values()]

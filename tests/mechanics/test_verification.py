@@ -7,13 +7,13 @@ import itertools
 import pytest
 
 from mvplan.mechanics.verification import (
-    VERIFICATIONS,
     Verification,
     finite_difference_checks,
     observed_orders,
     ring_diametral,
     ring_on_foundation,
 )
+from mvplan.mechanics.verify import VERIFICATIONS
 
 
 @pytest.mark.parametrize("loading", ["load", "sutures"])
@@ -48,4 +48,10 @@ def test_finite_difference_checks_pass_for_every_term() -> None:
 
 def test_observed_orders_and_registry() -> None:
     assert observed_orders([10, 20, 40], [4.0, 1.0, 0.25]) == pytest.approx([2.0, 2.0])
-    assert set(VERIFICATIONS) == {"ring-foundation", "ring-diametral", "finite-differences"}
+    assert set(VERIFICATIONS) == {
+        "ring-foundation",
+        "ring-diametral",
+        "rigid-ring-torque",
+        "rigid-ring-invariance",
+        "finite-differences",
+    }

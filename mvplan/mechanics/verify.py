@@ -1,0 +1,30 @@
+"""The registry of verification cases that `mvplan verify` runs (name -> case function).
+
+Each case takes its parameters as keyword arguments with defaults and returns a
+:class:`~mvplan.mechanics.verification.Verification`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mvplan.mechanics.verification import (
+    Verification,
+    finite_difference_checks,
+    ring_diametral,
+    ring_on_foundation,
+)
+from mvplan.mechanics.verification_rigid import rigid_ring_invariance, rigid_ring_torque
+
+VERIFICATIONS: dict[str, Callable[..., Verification]] = {
+    "ring-foundation": ring_on_foundation,
+    "ring-diametral": ring_diametral,
+    "rigid-ring-torque": rigid_ring_torque,
+    "rigid-ring-invariance": rigid_ring_invariance,
+    "finite-differences": finite_difference_checks,
+}
+
+
+def run_all() -> list[Verification]:
+    """Every verification case with its default parameters."""
+    return [case() for case in VERIFICATIONS.values()]
