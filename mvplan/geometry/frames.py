@@ -10,7 +10,7 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RigidTransform:
     """A proper rigid motion ``p -> R p + t``.
 
@@ -27,6 +27,13 @@ class RigidTransform:
         m = np.array(self.matrix, dtype=float)
         m.setflags(write=False)
         object.__setattr__(self, "matrix", m)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RigidTransform):
+            return NotImplemented
+        return bool(np.array_equal(self.matrix, other.matrix))
+
+    __hash__ = None  # type: ignore[assignment]
 
     @classmethod
     def from_rotation_translation(

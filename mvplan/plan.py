@@ -1,0 +1,92 @@
+"""The :class:`Plan`: one immutable value holding everything an annuloplasty plan is.
+
+A plan is the annulus (embedded, so a plan file stands alone), the papillary tips if known,
+the chosen ring, its placement with the sutures, the solver settings and, once computed, the
+results. A change makes a new Plan (``dataclasses.replace``); the GUI keeps a history of them
+for undo. Use-case functions (placement, simulation) do the work; the Plan only holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mvplan.errors import InputError
+from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.papillary import PapillaryTips
+from mvplan.planning.placement import Placement
+
+
+@dataclass(frozen=True)
+class RingChoice:
+    """A catalogue ring at one size.
+
+    Attributes
+    ----------
+    family : str
+        Catalogue id (``physio-like``, ...).
+    size_mm : float
+        Size as sold (what the family's size label measures: see ``mvplan rings show``).
+    adjustment_mm : float
+        Adjustment of an adjustable device (0 for fixed ones), mm.
+    """
+
+    family: str
+    size_mm: float
+    adjustment_mm: float = 0.0
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """Settings of the mechanics solves of a plan.
+
+    Attributes
+    ----------
+    rtol : float
+        Convergence: residual force norm below ``rtol`` times the applied-load norm.
+    max_iterations : int
+        Newton iterations before a solve is reported as not converged.
+    """
+
+    rtol: float = 1e-8
+    max_iterations: int = 100
+
+    def __post_init__(self) -> None:
+        if not 0 < self.rtol < 1:
+            raise InputError(f"solver rtol must be in (0, 1), got {self.rtol}")
+        if self.max_iterations < 1:
+            raise InputError(f"solver max_iterations must be >= 1, got {self.max_iterations}")
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """An annuloplasty plan.
+
+    Attributes
+    ----------
+    annulus : Annulus
+    papillary : PapillaryTips or None
+    ring : RingChoice or None
+        None for a plan with no device (the native annulus alone).
+    placement : Placement or None
+        The ring's pose in the annulus valve frame and its sutures; None without a ring.
+    solver : SolverSettings
+    results : mapping or None
+        JSON-ready results of the last simulation of exactly this plan, or None.
+    name, notes : str
+        What the user typed (no patient identifiers are added by mvplan).
+    """
+
+    annulus: Annulus
+    papillary: PapillaryTips | None = None
+    ring: RingChoice | None = None
+    placement: Placement | None = None
+    solver: SolverSettings = field(default_factory=SolverSettings)
+    results: Mapping[str, Any] | None = None
+    name: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.placement is not None and self.ring is None:
+            raise InputError("a plan with a placement needs a ring")

@@ -1,0 +1,100 @@
+"""The plan file: round trip to the bit, atomic writes, clear errors for broken files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from shapes import SAMPLES
+
+from mvplan.errors import InputError
+from mvplan.io.load import load_annulus, load_papillary
+from mvplan.plan import Plan, RingChoice, SolverSettings
+from mvplan.planfile import load_plan, plan_to_document, save_plan
+from mvplan.planning.placement import auto_place
+from mvplan.rings.catalogue import load_catalogue
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    annulus = load_annulus(
+        SAMPLES / "fmr_annulus.csv", papillary=SAMPLES / "fmr_papillary_tips.csv"
+    )
+    tips = load_papillary(SAMPLES / "fmr_papillary_tips.csv", annulus)
+    spec = load_catalogue(include_user=False).family("physio-like").spec(32)
+    placement = auto_place(annulus, spec).placement
+    return Plan(
+        annulus,
+        tips,
+        RingChoice("physio-like", 32.0),
+        placement,
+        SolverSettings(rtol=1e-9),
+        name="study 1",
+        notes="undersized by one",
+    )
+
+
+def test_round_trip_is_identical(plan, tmp_path) -> None:
+    first = save_plan(plan, tmp_path / "a.mvplan.json")
+    loaded = load_plan(first)
+    second = save_plan(loaded, tmp_path / "b.mvplan.json")
+    assert first.read_bytes() == second.read_bytes()
+    assert np.array_equal(loaded.annulus.points, plan.annulus.points)
+    assert loaded.annulus.landmarks == plan.annulus.landmarks
+    assert np.array_equal(loaded.annulus.to_valve_frame.matrix, plan.annulus.to_valve_frame.matrix)
+    assert loaded.placement == plan.placement
+    assert loaded.ring == plan.ring and loaded.solver == plan.solver
+    assert np.array_equal(loaded.papillary.anterolateral, plan.papillary.anterolateral)
+
+
+def test_no_paths_in_the_file(plan, tmp_path) -> None:
+    doc = plan_to_document(plan)
+    assert doc["annulus"]["source"]["name"] == "fmr_annulus.csv"
+    assert str(SAMPLES) not in json.dumps(doc)
+
+
+def test_a_failed_write_leaves_the_old_file(plan, tmp_path, monkeypatch) -> None:
+    target = save_plan(plan, tmp_path / "p.mvplan.json")
+    before = target.read_bytes()
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("mvplan.planfile.os.fsync", broken_fsync)
+    with pytest.raises(OSError):
+        save_plan(plan, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["p.mvplan.json"]  # no temp file left
+
+
+@pytest.mark.parametrize(
+    ("mutate", "words"),
+    [
+        (lambda d: d.update(format="something"), "not an mvplan plan file"),
+        (lambda d: d.update(version=99), "newer mvplan"),
+        (lambda d: d["annulus"].update(points_mm=[[0, 0]]), "annulus/points_mm"),
+        (lambda d: d["annulus"]["landmarks_given"].update(Q=0.5), "landmarks_given"),
+        (lambda d: d["placement"]["sutures"][0].update(ring_u=1.5), "ring_u"),
+        (lambda d: d["annulus"]["source"].update(name="/home/x/file.csv"), "source/name"),
+        (lambda d: d["placement"].update(pose=np.diag([2.0, 1, 1, 1]).tolist()), "rigid"),
+    ],
+)
+def test_broken_documents_are_named(plan, tmp_path, mutate, words) -> None:
+    doc = plan_to_document(plan)
+    mutate(doc)
+    path = tmp_path / "bad.mvplan.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as info:
+        load_plan(path)
+    assert words in str(info.value)
+    assert "bad.mvplan.json" in str(info.value)
+
+
+def test_corrupt_and_missing_files(tmp_path) -> None:
+    path = tmp_path / "cut.mvplan.json"
+    path.write_text('{"format": "mvplan-plan", "version": 1, "annu')
+    with pytest.raises(InputError, match="corrupt"):
+        load_plan(path)
+    with pytest.raises(InputError, match="no such plan file"):
+        load_plan(tmp_path / "none.mvplan.json")
