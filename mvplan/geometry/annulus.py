@@ -23,8 +23,8 @@ from mvplan.geometry import landmarks as lm
 from mvplan.geometry.curve import ClosedCurve, resample_uniform
 from mvplan.geometry.frames import RigidTransform, valve_frame
 from mvplan.geometry.ordering import (
+    cloud_order_if_unordered,
     first_self_crossing,
-    is_unordered,
     merge_close_points,
     order_cloud,
     tour_length,
@@ -274,8 +274,8 @@ def _as_points(values: npt.ArrayLike, source: str, what: str) -> FloatArray:
 def _in_curve_order(pts: FloatArray, ordered: bool, warnings: list[str]) -> FloatArray:
     if not ordered:
         return pts[order_cloud(pts)]
-    unordered, order = is_unordered(pts)
-    if unordered:
+    order = cloud_order_if_unordered(pts)
+    if order is not None:
         warnings.append("the points were not in curve order; they were reordered along the curve")
         return pts[order]
     return pts

@@ -148,9 +148,13 @@ class ClosedCurve:
         """Points at parameters ``u`` (wrapped into [0, 1)); shape ``(*u.shape, 3)``, mm."""
         return np.asarray(self._spline(np.mod(u, 1.0)))
 
+    def derivative(self, u: npt.ArrayLike, order: int = 1) -> FloatArray:
+        """Derivatives ``d^k c / du^k`` at ``u``, shape ``(*u.shape, 3)``, mm per unit ``u``^k."""
+        return np.asarray(self._spline.derivative(order)(np.mod(u, 1.0)))
+
     def tangent(self, u: npt.ArrayLike) -> FloatArray:
         """Unit tangents at ``u``, shape ``(*u.shape, 3)``."""
-        d = np.asarray(self._spline.derivative()(np.mod(u, 1.0)))
+        d = self.derivative(u)
         return d / np.linalg.norm(d, axis=-1, keepdims=True)
 
     def dense(self, per_sample: int = 16) -> tuple[FloatArray, FloatArray]:

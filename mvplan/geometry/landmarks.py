@@ -112,9 +112,8 @@ def mean_projected_curvature(curve: ClosedCurve, plane: Plane, u_centre: float) 
     it bulges inward, so a flat or concave stretch scores lower than a round one.
     """
     u = u_centre + np.linspace(-CURVATURE_WINDOW, CURVATURE_WINDOW, 201)
-    spline = curve._spline
-    d1 = plane.in_plane(plane.origin + np.asarray(spline.derivative(1)(np.mod(u, 1.0))))
-    d2 = plane.in_plane(plane.origin + np.asarray(spline.derivative(2)(np.mod(u, 1.0))))
+    d1 = plane.in_plane(plane.origin + curve.derivative(u, 1))
+    d2 = plane.in_plane(plane.origin + curve.derivative(u, 2))
     kappa = (d1[:, 0] * d2[:, 1] - d1[:, 1] * d2[:, 0]) / np.linalg.norm(d1, axis=1) ** 3
     return float(np.mean(kappa) * loop_turn_sign(curve, plane))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -105,7 +106,7 @@ def measure(annulus: Annulus) -> Measurements:
     from :func:`mvplan.geometry.minimal_surface.minimal_surface`, converged to 0.5 %.
     """
     curve, plane = annulus.curve, annulus.plane
-    u_dense, dense = curve.dense()
+    _, dense = curve.dense()
     xy = plane.in_plane(dense)
     height = plane.signed_distance(dense)
     surface = minimal_surface(curve.evaluate)
@@ -120,7 +121,7 @@ def measure(annulus: Annulus) -> Measurements:
         "annular_height_mm": float(height.max() - height.min()),
     }
     reasons: dict[str, str] = {}
-    computed = _landmark_measurements(annulus, u_dense, dense)
+    computed = _landmark_measurements(annulus, float(height.max() - height.min()))
     for key, deps in MEASUREMENT_LANDMARKS.items():
         if not deps:
             continue
@@ -140,19 +141,22 @@ def measure(annulus: Annulus) -> Measurements:
 
 
 def _landmark_measurements(
-    annulus: Annulus, u_dense: FloatArray, dense: FloatArray
+    annulus: Annulus, annular_height: float
 ) -> dict[str, Callable[[], float]]:
     """Lazily evaluated landmark measurements (only those whose landmarks exist are called)."""
 
+    @cache
     def point(name: str) -> FloatArray:
         return annulus.landmark_point(name)
 
     def dist(a: str, b: str) -> float:
         return float(np.linalg.norm(point(a) - point(b)))
 
+    @cache
     def ap() -> float:
         return dist("A", "P")
 
+    @cache
     def al_pm() -> float:
         lms = annulus.landmarks
         x_axis = annulus.to_valve_frame.rotation[0]
@@ -163,8 +167,7 @@ def _landmark_measurements(
         return dist("ALC", "PMC")
 
     def ahcwr() -> float:
-        height = annulus.plane.signed_distance(dense)
-        return 100.0 * float(height.max() - height.min()) / commissural()
+        return 100.0 * annular_height / commissural()
 
     def anterior() -> float:
         return _arc_through(annulus, "ALT", "PMT", "A")

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.interpolate import make_interp_spline
 from scipy.sparse.linalg import splu
 
 from mvplan.errors import GeometryError
+from mvplan.geometry.curve import periodic_spline
 
 __all__ = ["MinimalSurface", "minimal_surface", "minimal_surface_area"]
 
@@ -341,8 +341,6 @@ def minimal_surface_area(
         chords = np.roll(chords, -1)  # chords[i]: point i to point i + 1 (cyclically)
     if len(pts) < 4 or not chords.min() > 1e-9 * total:
         raise GeometryError("minimal surface: need >= 4 distinct consecutive curve points")
-    closed = np.vstack([pts, pts[:1]])
     # Chord-length parameter scaled to [0, 1]: roughly arc length, as minimal_surface expects.
-    t = np.concatenate([[0.0], np.cumsum(chords)]) / total
-    spline = make_interp_spline(t, closed, k=3, bc_type="periodic")
+    spline, _ = periodic_spline(pts, np.concatenate([[0.0], np.cumsum(chords)]) / total)
     return minimal_surface(lambda u: spline(np.mod(u, 1.0)), rtol=rtol, max_level=max_level)
