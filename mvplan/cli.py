@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_rings_commands(sub, common)
 
+    from mvplan.cli_plan import add_plan_commands
+
+    add_plan_commands(sub, common)
+
     verify = sub.add_parser(
         "verify",
         parents=[common],

@@ -246,7 +246,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         lines.append(
             f"  stiffness {seg['name']:<10} u {seg['u_start']:.3f}-{seg['u_end']:.3f} "
             f"{seg['class']:<10} EI_in {seg['ei_in_plane_n_mm2']:.4g} "
-            f"EI_out {seg['ei_out_of_plane_n_mm2']:.4g} N mm2, EA {seg['ea_n']:.4g} N (assumed)"
+            f"EI_out {seg['ei_out_of_plane_n_mm2']:.4g} GJ {seg['gj_n_mm2']:.4g} N mm2, "
+            f"EA {seg['ea_n']:.4g} N (assumed)"
         )
     _print(args, out, "\n".join(lines))
     return EXIT_OK

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from mvplan.errors import GeometryError, InputError
 from mvplan.geometry import landmarks as lm
-from mvplan.geometry.curve import ClosedCurve, resample_uniform
+from mvplan.geometry.curve import ClosedCurve, resample_tracking, resample_uniform
 from mvplan.geometry.frames import RigidTransform, valve_frame
 from mvplan.geometry.ordering import (
     cloud_order_if_unordered,
@@ -39,6 +39,9 @@ LANDMARK_NAMES: tuple[str, ...] = ("A", "P", "ALC", "PMC", "ALT", "PMT")
 
 #: Target spacing of the resampled curve, mm (DESIGN.md asks for <= 1 mm).
 DEFAULT_SPACING_MM = 0.5
+
+#: Deformed points closer than this to their predecessor are dropped, mm.
+MERGE_MM = 0.02
 
 #: Fewer distinct input points than this cannot define an annulus.
 MIN_DISTINCT_POINTS = 8
@@ -180,6 +183,55 @@ def restore_annulus(
         source,
         warnings,
         fixed_orientation=(normal, orientation),
+    )
+
+
+def deformed_annulus(annulus: Annulus, node_u: npt.ArrayLike, points: npt.ArrayLike) -> Annulus:
+    """The annulus after a deformation, its landmarks carried with the tissue.
+
+    Parameters
+    ----------
+    annulus : Annulus
+        The native annulus.
+    node_u : (N,) float
+        Increasing curve parameters (in [0, 1)) of the material points that were tracked.
+    points : (N, 3) float, mm
+        Where those material points are now, in the native annulus's input frame.
+
+    Returns
+    -------
+    Annulus
+        Resampled uniformly (as many points as the native curve). The user's landmarks are
+        anatomical points of the tissue: each is carried with it (found between the tracked
+        points it lay between). Estimated landmarks are estimated again, by the same rules,
+        on the new shape, as an analyst measuring the repaired annulus would place them. The
+        atrial side is kept.
+    """
+    u = np.asarray(node_u, dtype=float).reshape(-1)
+    pts = _as_points(points, annulus.source.name, "deformed points")
+    if pts.shape[0] != u.size or u.size < MIN_DISTINCT_POINTS or np.any(np.diff(u) <= 0):
+        raise ValueError("one increasing curve parameter per deformed point is needed")
+    # Tissue bunched between sutures can bring neighbours together; coincident points have
+    # no place on a spline, and a few hundredths of a millimetre change no measurement.
+    keep = np.linalg.norm(pts - np.roll(pts, 1, axis=0), axis=1) > MERGE_MM
+    keep[0] = True
+    u, pts = u[keep], pts[keep]
+    resampled, _, point_u = resample_tracking(pts, annulus.curve.count)
+    curve = ClosedCurve(resampled)
+    # Material parameter -> new parameter: piecewise linear between tracked points (closed).
+    u_ext = np.concatenate([u, [u[0] + 1.0]])
+    new_ext = np.concatenate([point_u, [1.0]])
+    given = {
+        name: float(np.interp(np.mod(u_given - u[0], 1.0) + u[0], u_ext, new_ext) % 1.0)
+        for name, u_given in annulus.given_landmarks.items()
+    }
+    return _locate(
+        curve,
+        fit_plane(curve.points),
+        given,
+        annulus.source,
+        annulus.warnings,
+        fixed_orientation=(annulus.plane.normal, annulus.orientation),
     )
 
 

@@ -72,6 +72,15 @@ def _arc_length_table(
 def resample_uniform(points: FloatArray, count: int) -> tuple[FloatArray, float]:
     """Resample a closed curve at ``count`` points equally spaced in arc length.
 
+    See :func:`resample_tracking`, which also says where each input point went.
+    """
+    resampled, length, _ = resample_tracking(points, count)
+    return resampled, length
+
+
+def resample_tracking(points: FloatArray, count: int) -> tuple[FloatArray, float, FloatArray]:
+    """Resample a closed curve at ``count`` points equally spaced in arc length.
+
     The curve is the interpolating periodic cubic spline through ``points`` (chord-length
     parameter). The arc length is integrated by Gauss-Legendre quadrature and inverted by
     interpolation followed by two Newton steps on the spline's speed.
@@ -89,10 +98,15 @@ def resample_uniform(points: FloatArray, count: int) -> tuple[FloatArray, float]
         Points at arc lengths ``j * length / count``, starting at ``points[0]``.
     length : float, mm
         Arc length of the closed spline.
+    point_u : (n,) float
+        Arc-length fraction of each input point along the new curve (its parameter there).
     """
     spline, period = periodic_spline(points)
     grid, cumulative = _arc_length_table(spline, period, len(points))
     length = float(cumulative[-1])
+    chords = np.linalg.norm(np.diff(np.vstack([points, points[:1]]), axis=0), axis=1)
+    knots = np.concatenate([[0.0], np.cumsum(chords)])[:-1]
+    point_u = np.interp(knots, grid, cumulative) / length
     targets = np.arange(count) * (length / count)
     t = np.interp(targets, cumulative, grid)
     derivative = spline.derivative()
@@ -101,7 +115,7 @@ def resample_uniform(points: FloatArray, count: int) -> tuple[FloatArray, float]
         s_at_t = np.interp(t, grid, cumulative)
         speed = np.linalg.norm(derivative(t), axis=1)
         t = np.clip(t - (s_at_t - targets) / speed, 0.0, period)
-    return np.asarray(spline(t)), length
+    return np.asarray(spline(t)), length, point_u
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from mvplan.errors import GeometryError
 from mvplan.geometry.annulus import Annulus, commissure_cut
 from mvplan.geometry.minimal_surface import minimal_surface
 
@@ -109,18 +110,25 @@ def measure(annulus: Annulus) -> Measurements:
     _, dense = curve.dense()
     xy = plane.in_plane(dense)
     height = plane.signed_distance(dense)
-    surface = minimal_surface(curve.evaluate)
-
     area_2d = abs(_shoelace(xy))
+    reasons: dict[str, str] = {}
+    area_3d: float | None = None
+    relative_error = float("nan")
+    try:
+        surface = minimal_surface(curve.evaluate)
+        # A surface spanning the curve is never smaller than its projection: for a flat annulus
+        # the discrete minimal surface can land a hair below (within its error estimate).
+        area_3d, relative_error = max(surface.area_mm2, area_2d), surface.relative_error
+    except GeometryError as error:
+        # A tightly folded curve (tissue bunched between sutures) can defeat the disk mesh;
+        # say so rather than lose every other measurement.
+        reasons["area_3d_mm2"] = str(error)
     values: dict[str, float | None] = {
         "perimeter_mm": _polygon_length(dense),
         "area_2d_mm2": area_2d,
-        # A surface spanning the curve is never smaller than its projection: for a flat annulus
-        # the discrete minimal surface can land a hair below (within its error estimate).
-        "area_3d_mm2": max(surface.area_mm2, area_2d),
+        "area_3d_mm2": area_3d,
         "annular_height_mm": float(height.max() - height.min()),
     }
-    reasons: dict[str, str] = {}
     computed = _landmark_measurements(annulus, float(height.max() - height.min()))
     for key, deps in MEASUREMENT_LANDMARKS.items():
         if not deps:
@@ -137,7 +145,7 @@ def measure(annulus: Annulus) -> Measurements:
         for key, deps in MEASUREMENT_LANDMARKS.items()
         if deps
     }
-    return Measurements(values, estimated, reasons, annulus.orientation, surface.relative_error)
+    return Measurements(values, estimated, reasons, annulus.orientation, relative_error)
 
 
 def _landmark_measurements(

@@ -59,11 +59,20 @@ _GEN = np.array(
 )
 
 
-def _series(s: float, offset: int) -> tuple[float, float, float]:
-    """``f(s) = sum_k (-s)^k / (2k + offset)!`` and its first two derivatives in ``s``."""
+def _series_coefficients(offset: int) -> FloatArray:
+    """``(-1)^k / (2k + offset)!`` for ``k < _TERMS``."""
     k = np.arange(_TERMS, dtype=float)
     log_fact = np.array([np.sum(np.log(np.arange(1.0, 2 * j + offset + 1))) for j in k])
-    coeff = (-1.0) ** k / np.exp(log_fact)
+    return np.asarray((-1.0) ** k / np.exp(log_fact))
+
+
+_K = np.arange(_TERMS, dtype=float)
+_COEFFICIENTS = {1: _series_coefficients(1), 2: _series_coefficients(2)}
+
+
+def _series(s: float, offset: int) -> tuple[float, float, float]:
+    """``f(s) = sum_k (-s)^k / (2k + offset)!`` and its first two derivatives in ``s``."""
+    coeff, k = _COEFFICIENTS[offset], _K
     powers = s ** np.maximum(k - 2.0, 0.0)  # s^(k-2), guarded for k < 2
     f0 = float(np.sum(coeff * s**k))
     f1 = float(np.sum(coeff[1:] * k[1:] * s ** (k[1:] - 1.0)))

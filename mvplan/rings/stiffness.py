@@ -61,6 +61,16 @@ CLASS_CORES: dict[str, CoreSpec] = {
 SHEATH_EI_N_MM2 = 50.0
 SHEATH_EA_N = 300.0
 
+#: Poisson's ratio of each material (handbook values), for the shear modulus
+#: ``G = E / (2 (1 + nu))`` of the torsional rigidity.
+POISSON: dict[str, float] = {
+    "titanium": 0.34,
+    "cobalt_chromium": 0.30,
+    "nitinol": 0.33,
+    "stainless_steel": 0.30,
+    "silicone": 0.49,
+}
+
 
 @dataclass(frozen=True)
 class SegmentStiffness:
@@ -79,6 +89,8 @@ class SegmentStiffness:
         Bending stiffness in and out of the ring plane, N mm^2.
     ea_n : float
         Axial stiffness, N.
+    gj_n_mm2 : float
+        Torsional rigidity, N mm^2 (:func:`core_torsion`).
     assumed : bool
         True: no published figure; computed from an assumed core.
     basis : str
@@ -92,6 +104,7 @@ class SegmentStiffness:
     ei_in_plane_n_mm2: float
     ei_out_of_plane_n_mm2: float
     ea_n: float
+    gj_n_mm2: float
     assumed: bool
     basis: str
 
@@ -105,6 +118,7 @@ class SegmentStiffness:
             "ei_in_plane_n_mm2": self.ei_in_plane_n_mm2,
             "ei_out_of_plane_n_mm2": self.ei_out_of_plane_n_mm2,
             "ea_n": self.ea_n,
+            "gj_n_mm2": self.gj_n_mm2,
             "assumed": self.assumed,
             "basis": self.basis,
         }
@@ -127,6 +141,27 @@ def core_stiffness(core: CoreSpec, stiffness_class: str) -> tuple[float, float, 
     return float(ei_in), float(ei_out), float(ea)
 
 
+def core_torsion(core: CoreSpec, stiffness_class: str) -> float:
+    """Torsional rigidity ``GJ`` of a core, N mm^2.
+
+    ``G = E / (2 (1 + nu))``; a round section has ``J = pi d^4 / 32``; a rectangle of sides
+    ``a >= b`` has Saint-Venant's ``J = a b^3 (1/3 - 0.21 (b/a) (1 - (b/a)^4 / 12))``
+    (Roark's Formulas for Stress and Strain, table 10.7). A flexible device's sheath adds
+    :data:`SHEATH_EI_N_MM2` (assumed, as for bending).
+    """
+    e = MATERIALS[core.material]
+    g = e / (2.0 * (1.0 + POISSON[core.material]))
+    if core.shape == "round":
+        j = np.pi * core.width_mm**4 / 32.0
+    else:
+        a, b = max(core.width_mm, core.height_mm), min(core.width_mm, core.height_mm)
+        j = a * b**3 * (1.0 / 3.0 - 0.21 * (b / a) * (1.0 - (b / a) ** 4 / 12.0))
+    gj = g * j
+    if stiffness_class == "flexible":
+        gj += SHEATH_EI_N_MM2
+    return float(gj)
+
+
 def _basis(core: CoreSpec, stiffness_class: str) -> str:
     section = (
         f"round {core.width_mm:g} mm"
@@ -140,7 +175,8 @@ def _basis(core: CoreSpec, stiffness_class: str) -> str:
 def _segment(name: str, u0: float, u1: float, cls: str, core: CoreSpec | None) -> SegmentStiffness:
     core = core or CLASS_CORES[cls]
     ei_in, ei_out, ea = core_stiffness(core, cls)
-    return SegmentStiffness(name, u0, u1, cls, ei_in, ei_out, ea, True, _basis(core, cls))
+    gj = core_torsion(core, cls)
+    return SegmentStiffness(name, u0, u1, cls, ei_in, ei_out, ea, gj, True, _basis(core, cls))
 
 
 def segment_stiffness(spec: RingSpec) -> tuple[SegmentStiffness, ...]:
@@ -189,17 +225,19 @@ def _merge(a: SegmentStiffness, b: SegmentStiffness) -> SegmentStiffness:
         a.ei_in_plane_n_mm2,
         a.ei_out_of_plane_n_mm2,
         a.ea_n,
+        a.gj_n_mm2,
         a.assumed,
         a.basis,
     )
 
 
 def stiffness_profile(spec: RingSpec, u: npt.ArrayLike) -> FloatArray:
-    """``(m, 3)`` ``[EI_in N mm^2, EI_out N mm^2, EA N]`` at ring parameters ``u (m,)``."""
+    """``(m, 4)`` ``[EI_in N mm^2, EI_out N mm^2, EA N, GJ N mm^2]`` at ring parameters
+    ``u (m,)``."""
     where = np.mod(np.atleast_1d(np.asarray(u, dtype=float)), 1.0 + 1e-12)
-    out = np.empty((where.size, 3))
+    out = np.empty((where.size, 4))
     for seg in segment_stiffness(spec):
-        values = (seg.ei_in_plane_n_mm2, seg.ei_out_of_plane_n_mm2, seg.ea_n)
+        values = (seg.ei_in_plane_n_mm2, seg.ei_out_of_plane_n_mm2, seg.ea_n, seg.gj_n_mm2)
         if seg.u_end >= seg.u_start:
             inside = (where >= seg.u_start) & (where <= seg.u_end)
         else:

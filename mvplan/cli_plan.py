@@ -1,0 +1,417 @@
+"""``mvplan plan`` and ``mvplan simulate``: make a plan file, and simulate its annuloplasty.
+
+:func:`add_plan_commands` registers both on ``mvplan``'s parser. ``plan`` reads an annulus,
+chooses a catalogue ring (a size given, or one a sizing policy recommends), places it
+automatically with its sutures and writes the plan file (atomically). ``simulate`` reads a plan
+file, ties the sutures and solves for the reshaped annulus
+(:func:`mvplan.planning.annuloplasty.simulate_annuloplasty`), then prints the measurements
+before and after, the suture forces and the solver's convergence, or with ``--json`` one JSON
+object; ``-o`` writes the plan again with the results.
+
+Bad input raises :class:`~mvplan.errors.MvplanError` (exit code 2 in ``mvplan.cli.main``); a
+solve that did not converge raises :class:`~mvplan.errors.ConvergenceError` (exit code 3) and
+nothing is printed on stdout. Never imports Qt or VTK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from mvplan.errors import ConvergenceError, InputError
+
+EXIT_OK = 0
+
+#: ``--ring`` value for a plan with no device.
+NO_RING = "none"
+
+
+def add_plan_commands(
+    subparsers: argparse._SubParsersAction[Any], common_parent: argparse.ArgumentParser
+) -> None:
+    """Register ``plan`` and ``simulate`` on ``mvplan``'s subparsers.
+
+    Parameters
+    ----------
+    subparsers
+        The object ``parser.add_subparsers(...)`` returned.
+    common_parent
+        Parser holding the options every command has (``--json``, ``--debug``).
+    """
+    plan = subparsers.add_parser(
+        "plan",
+        parents=[common_parent],
+        help="make a plan file: annulus, ring, placement and sutures",
+        description="Read an annulus, choose a catalogue ring (a size, or a sizing policy), "
+        "place it automatically with its sutures and write the plan file.",
+    )
+    plan.add_argument("annulus", help="annulus: .csv .txt .mrk.json .vtk .vtp .stl .ply .obj")
+    plan.add_argument("--landmarks", metavar="FILE", help="points labelled A P ALC PMC ALT PMT")
+    plan.add_argument("--papillary", metavar="FILE", help="papillary-muscle tip points")
+    plan.add_argument("--units", choices=["mm", "cm", "m"], help="unit of the input coordinates")
+    plan.add_argument(
+        "--ring",
+        required=True,
+        metavar="ID",
+        help=f"ring family id (see `mvplan rings list`), or {NO_RING} for a plan with no device",
+    )
+    plan.add_argument("--size", type=float, metavar="MM", help="a size the family sells, mm")
+    plan.add_argument(
+        "--policy",
+        metavar="POLICY",
+        help="choose the size instead: true-size, undersize:N or oversize:N",
+    )
+    plan.add_argument(
+        "--adjustment",
+        type=float,
+        metavar="MM",
+        help="AP change of an adjustable device, mm (default 0)",
+    )
+    plan.add_argument(
+        "--sutures",
+        type=int,
+        metavar="N",
+        help="number of sutures (default 14 for a ring, 10 for a band; at least 3)",
+    )
+    plan.add_argument("--name", default="", metavar="TEXT", help="name of the plan")
+    plan.add_argument(
+        "-o", "--output", required=True, metavar="PLAN.mvplan.json", help="plan file to write"
+    )
+    plan.set_defaults(handler=cmd_plan)
+
+    simulate = subparsers.add_parser(
+        "simulate",
+        parents=[common_parent],
+        help="simulate a plan's annuloplasty",
+        description="Tie the plan's sutures and solve for the reshaped annulus: measurements "
+        "before and after, suture forces, tissue strain and the solver's convergence.",
+    )
+    simulate.add_argument("plan", metavar="PLAN", help="plan file (*.mvplan.json)")
+    simulate.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.mvplan.json",
+        help="write the plan with the results to this file",
+    )
+    simulate.add_argument(
+        "--warn-fraction",
+        type=float,
+        default=None,
+        metavar="F",
+        help="flag sutures whose force reaches F of the pull-out strength (default 0.5)",
+    )
+    simulate.add_argument(
+        "--nodes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="mechanics nodes on the annulus (default: its resampled points)",
+    )
+    simulate.set_defaults(handler=cmd_simulate)
+
+
+# -- plan -----------------------------------------------------------------------------------------
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """``mvplan plan ANNULUS --ring ID (--size S | --policy P) -o PLAN.mvplan.json``."""
+    from mvplan.geometry.measurements import measure
+    from mvplan.io.load import load_annulus, load_papillary
+    from mvplan.plan import Plan, RingChoice
+    from mvplan.planfile import save_plan
+    from mvplan.planning import auto_place, suture_lengths
+    from mvplan.rings.catalogue import load_catalogue
+    from mvplan.rings.sizing import parse_policy, recommend_size
+
+    output = _output_path(args.output)
+    no_ring = args.ring.strip().lower() == NO_RING
+    if no_ring:
+        given = [
+            option
+            for option, value in (
+                ("--size", args.size),
+                ("--policy", args.policy),
+                ("--sutures", args.sutures),
+                ("--adjustment", args.adjustment),
+            )
+            if value is not None
+        ]
+        if given:
+            raise InputError(f"--ring {NO_RING} takes no {', '.join(given)}")
+        family = None
+        policy = None
+    else:
+        # Check the options before reading any file: an unknown ring or policy is quicker to say.
+        family = load_catalogue().family(args.ring)
+        if args.size is None and args.policy is None:
+            sold = ", ".join(f"{s:g}" for s in family.sizes_mm)
+            raise InputError(
+                f"--ring {family.id} needs --size (sold: {sold} mm) or --policy "
+                "(true-size, undersize:N, oversize:N)"
+            )
+        if args.size is not None and args.policy is not None:
+            raise InputError("give --size or --policy, not both")
+        policy = None if args.policy is None else parse_policy(args.policy)
+        if args.size is not None:
+            family.spec(args.size, args.adjustment or 0.0)  # a size not sold: say so now
+
+    annulus = load_annulus(
+        args.annulus, units=args.units, landmarks=args.landmarks, papillary=args.papillary
+    )
+    _warn_all(annulus.warnings, annulus.source.name)
+    papillary = None if args.papillary is None else load_papillary(args.papillary, annulus)
+
+    summary: dict[str, Any] = {
+        "output": str(output),
+        "name": args.name,
+        "source": annulus.source.name,
+        "ring": None,
+        "recommendation": None,
+        "sutures": 0,
+        "longest_suture_mm": None,
+        "mean_suture_mm": None,
+        "placement": None,
+    }
+    if family is None:
+        plan = Plan(annulus=annulus, papillary=papillary, name=args.name)
+    else:
+        size = args.size
+        if policy is not None:
+            measured = measure(annulus)
+            rec = recommend_size(family, measured.values, policy, estimated=measured.estimated)
+            size = rec.size_mm
+            summary["recommendation"] = rec.to_dict()
+        spec = family.spec(size, args.adjustment or 0.0)
+        fit = auto_place(annulus, spec, sutures=args.sutures)
+        placement = fit.placement
+        lengths = suture_lengths(annulus, spec, placement.pose, placement.sutures)
+        choice = RingChoice(family.id, float(spec.size_mm), float(spec.adjustment_mm))
+        plan = Plan(
+            annulus=annulus,
+            papillary=papillary,
+            ring=choice,
+            placement=placement,
+            name=args.name,
+        )
+        summary["ring"] = _ring_dict(choice, family)
+        summary["sutures"] = len(placement.sutures)
+        summary["longest_suture_mm"] = float(lengths.max())
+        summary["mean_suture_mm"] = float(lengths.mean())
+        summary["placement"] = {
+            "residual_mm": float(fit.residual_mm),
+            "landmark_errors_mm": dict(fit.landmark_errors_mm),
+            "rotation_deg": float(fit.rotation_deg),
+            "translation_mm": [float(v) for v in fit.translation_mm],
+        }
+    save_plan(plan, output)
+    if args.json:
+        print(json.dumps(summary, indent=2, allow_nan=False))
+    else:
+        print(_plan_text(summary))
+    return EXIT_OK
+
+
+def _output_path(text: str) -> Path:
+    """The plan file to write; its folder must exist (said plainly, not as a temp-file error)."""
+    path = Path(text)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"cannot write {path.name}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise InputError(f"cannot write {text}: it is a folder")
+    return path
+
+
+def _ring_dict(choice: Any, family: Any) -> dict[str, Any]:
+    return {
+        "family": choice.family,
+        "name": family.name,
+        "size_mm": choice.size_mm,
+        "adjustment_mm": choice.adjustment_mm,
+        "closed": bool(family.closed),
+        "size_measure": family.size_measure,
+    }
+
+
+def _plan_text(s: dict[str, Any]) -> str:
+    lines = [f"{s['source']}: plan{' ' + repr(s['name']) if s['name'] else ''}"]
+    ring = s["ring"]
+    if ring is None:
+        lines.append("  ring              none (the native annulus alone)")
+    else:
+        kind = "ring" if ring["closed"] else "band"
+        adjust = f", adjusted {ring['adjustment_mm']:+g} mm" if ring["adjustment_mm"] else ""
+        lines.append(f"  ring              {ring['family']} ({ring['name']}, {kind})")
+        lines.append(f"  size              {ring['size_mm']:g} mm ({ring['size_measure']}){adjust}")
+        rec = s["recommendation"]
+        if rec is not None:
+            lines.append(f"  why ({rec['policy']})".ljust(20) + rec["reason"])
+        lines.append(f"  sutures           {s['sutures']}")
+        lines.append(
+            f"  longest suture    {s['longest_suture_mm']:.1f} mm "
+            f"(mean {s['mean_suture_mm']:.1f} mm)"
+        )
+        lines.append(
+            f"  auto-placement    residual {s['placement']['residual_mm']:.2f} mm "
+            "(weighted RMS marker-to-landmark distance)"
+        )
+    lines.append(f"wrote {s['output']}")
+    return "\n".join(lines)
+
+
+# -- simulate -------------------------------------------------------------------------------------
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """``mvplan simulate PLAN [-o OUT.mvplan.json]``."""
+    from mvplan.mechanics import NotConverged
+    from mvplan.planfile import load_plan, save_plan
+    from mvplan.planning import RingTooFarError
+    from mvplan.planning.annuloplasty import DEFAULT_WARN_FRACTION, simulate_annuloplasty
+    from mvplan.rings.catalogue import load_catalogue
+
+    output = None if args.output is None else _output_path(args.output)
+    plan = load_plan(args.plan)
+    source = Path(args.plan).name
+    spec = None
+    family = None
+    if plan.ring is not None:
+        family = load_catalogue().family(plan.ring.family)
+        spec = family.spec(plan.ring.size_mm, plan.ring.adjustment_mm)
+    warn_fraction = DEFAULT_WARN_FRACTION if args.warn_fraction is None else args.warn_fraction
+    try:
+        result = simulate_annuloplasty(
+            plan.annulus,
+            spec,
+            plan.placement,
+            rtol=plan.solver.rtol,
+            max_iterations=plan.solver.max_iterations,
+            warn_fraction=warn_fraction,
+            annulus_nodes=args.nodes,
+        )
+    except RingTooFarError as exc:
+        raise InputError(f"ring placed too far from the annulus: {exc}", source=source) from exc
+    except NotConverged as exc:
+        raise ConvergenceError(
+            f"the annuloplasty solve did not converge: relative residual {exc.residual:.3g} "
+            f"(tolerance {plan.solver.rtol:g}); {exc}",
+            source=source,
+        ) from exc
+    except InputError as exc:
+        if exc.source is not None:
+            raise
+        raise InputError(str(exc), source=source) from exc
+    if not result.solve.converged:  # never report an unconverged state as a result
+        raise ConvergenceError(
+            f"the annuloplasty solve did not converge: relative residual "
+            f"{result.solve.residual:.3g} (tolerance {plan.solver.rtol:g})",
+            source=source,
+        )
+    results = result.to_dict()
+    ring = None
+    if plan.ring is not None and family is not None:
+        ring = _ring_dict(plan.ring, family)
+    if output is not None:
+        save_plan(replace(plan, results={"annuloplasty": results}), output)
+    if args.json:
+        payload: dict[str, Any] = {
+            "annuloplasty": results,
+            "plan": {"name": plan.name, "ring": ring},
+        }
+        if output is not None:
+            payload["output"] = str(output)
+        print(json.dumps(payload, indent=2, allow_nan=False))
+    else:
+        print(_simulate_text(source, plan.name, ring, results, output))
+    return EXIT_OK
+
+
+def _simulate_text(
+    source: str,
+    name: str,
+    ring: dict[str, Any] | None,
+    r: dict[str, Any],
+    output: Path | None,
+) -> str:
+    from mvplan.geometry.measurements import MEASUREMENT_KEYS, MEASUREMENT_LABELS
+
+    title = f"{source}{' (' + repr(name) + ')' if name else ''}: "
+    if ring is None:
+        title += "no device"
+    else:
+        adjust = f", adjusted {ring['adjustment_mm']:+g} mm" if ring["adjustment_mm"] else ""
+        title += f"{ring['family']} {ring['size_mm']:g} mm{adjust}"
+    lines = [title, "", f"{'measurement':<34}{'before':>9}{'after':>9}{'change':>9}  unit"]
+    pre, post, change = r["pre"], r["post"], r["change"]
+    for key in MEASUREMENT_KEYS:
+        digits = 3 if key == "sphericity_index" else 1
+        cells = [_cell(pre[key], digits), _cell(post[key], digits)]
+        cells.append(_cell(change[key], digits, signed=True))
+        mark = " *" if pre.get(f"{key}_estimated") else ""
+        lines.append(
+            f"{MEASUREMENT_LABELS[key]:<34}{cells[0]:>9}{cells[1]:>9}{cells[2]:>9}  "
+            f"{_unit_of(key)}{mark}"
+        )
+    if any(pre.get(f"{k}_estimated") for k in MEASUREMENT_KEYS):
+        lines.append("* rests on an estimated landmark")
+
+    sutures = r["sutures"]
+    lines.append("")
+    if sutures:
+        lines.append(
+            f"sutures: {len(sutures)}, force max {r['suture_force_max_n']:.2f} N, "
+            f"mean {r['suture_force_mean_n']:.2f} N (! = at least {r['warn_fraction']:g} of the "
+            "region's mean pull-out strength)"
+        )
+        for s in sutures:
+            flag = "  !" if s["near_pullout"] else ""
+            lines.append(f"  {s['index']:>3}  {s['region']:<10}{s['force_n']:>7.2f} N{flag}")
+    else:
+        lines.append("sutures: none")
+    for warning in r["suture_warnings"]:
+        lines.append(f"warning: {warning}")
+    strain = r["tissue_strain"]
+    lines.append(
+        f"tissue strain: {100 * strain['min']:+.1f} % to {100 * strain['max']:+.1f} % "
+        f"(mean |strain| {100 * strain['mean_abs']:.1f} %)"
+    )
+    ring_out = r["ring"]
+    if ring is not None:
+        lines.append(
+            f"ring model: {ring_out['model']}, max deformation "
+            f"{ring_out['deformation_max_mm']:.2f} mm"
+        )
+    solver = r["solver"]
+    lines.append(
+        f"solver: {'converged' if solver['converged'] else 'NOT converged'}, relative residual "
+        f"{solver['residual']:.2e}, {solver['iterations']} iterations, "
+        f"{solver['time_ms']:.0f} ms ({solver['annulus_nodes']} annulus nodes)"
+    )
+    if output is not None:
+        lines.append(f"wrote {output}")
+    return "\n".join(lines)
+
+
+def _cell(value: float | None, digits: int, signed: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def _unit_of(key: str) -> str:
+    for suffix, unit in (("_mm2", "mm2"), ("_mm", "mm"), ("_deg", "deg"), ("_percent", "%")):
+        if key.endswith(suffix):
+            return unit
+    return ""
+
+
+def _warn_all(messages: Any, source: str) -> None:
+    for message in messages:
+        print(f"mvplan: warning: {source}: {message}", file=sys.stderr)
+
+
+__all__ = ["NO_RING", "add_plan_commands", "cmd_plan", "cmd_simulate"]
