@@ -45,3 +45,6 @@ test: setup lint typecheck layers pytest
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/run.py

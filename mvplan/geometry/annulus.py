@@ -11,7 +11,7 @@ points in ``warnings``, estimated landmarks in their ``given`` flag, an assumed 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
 
@@ -39,6 +39,9 @@ LANDMARK_NAMES: tuple[str, ...] = ("A", "P", "ALC", "PMC", "ALT", "PMT")
 
 #: Target spacing of the resampled curve, mm (DESIGN.md asks for <= 1 mm).
 DEFAULT_SPACING_MM = 0.5
+
+#: Landmarks a deformation always carries with the tissue (see :func:`deformed_annulus`).
+CARRIED_LANDMARKS = ("ALT", "PMT")
 
 #: Deformed points closer than this to their predecessor are dropped, mm.
 MERGE_MM = 0.02
@@ -201,11 +204,12 @@ def deformed_annulus(annulus: Annulus, node_u: npt.ArrayLike, points: npt.ArrayL
     Returns
     -------
     Annulus
-        Resampled uniformly (as many points as the native curve). The user's landmarks are
-        anatomical points of the tissue: each is carried with it (found between the tracked
-        points it lay between). Estimated landmarks are estimated again, by the same rules,
-        on the new shape, as an analyst measuring the repaired annulus would place them. The
-        atrial side is kept.
+        Resampled uniformly (as many points as the native curve). The user's landmarks and
+        the trigones (the fibrous skeleton, given or estimated) are anatomical points of the
+        tissue: each is carried with it (found between the tracked points it lay between) and
+        keeps its given/estimated flag. The other estimated landmarks (A, P, commissures) are
+        estimated again, by the same rules, on the new shape, as an analyst measuring the
+        repaired annulus would place them. The atrial side is kept.
     """
     u = np.asarray(node_u, dtype=float).reshape(-1)
     pts = _as_points(points, annulus.source.name, "deformed points")
@@ -221,17 +225,32 @@ def deformed_annulus(annulus: Annulus, node_u: npt.ArrayLike, points: npt.ArrayL
     # Material parameter -> new parameter: piecewise linear between tracked points (closed).
     u_ext = np.concatenate([u, [u[0] + 1.0]])
     new_ext = np.concatenate([point_u, [1.0]])
-    given = {
-        name: float(np.interp(np.mod(u_given - u[0], 1.0) + u[0], u_ext, new_ext) % 1.0)
-        for name, u_given in annulus.given_landmarks.items()
+
+    def carried(u_native: float) -> float:
+        return float(np.interp(np.mod(u_native - u[0], 1.0) + u[0], u_ext, new_ext) % 1.0)
+
+    # The user's landmarks and the trigones (fibrous skeleton) move with the tissue.
+    moved = {
+        name: carried(mark.u)
+        for name, mark in annulus.landmarks.items()
+        if mark.given or name in CARRIED_LANDMARKS
     }
-    return _locate(
+    located = _locate(
         curve,
         fit_plane(curve.points),
-        given,
+        moved,
         annulus.source,
         annulus.warnings,
         fixed_orientation=(annulus.plane.normal, annulus.orientation),
+    )
+    flags = {n: annulus.landmarks[n].given for n in moved}
+    marks = {
+        n: lm.Landmark(n, mark.u, flags.get(n, mark.given)) for n, mark in located.landmarks.items()
+    }
+    return replace(
+        located,
+        landmarks=MappingProxyType(marks),
+        given_landmarks=MappingProxyType({n: moved[n] for n in moved if flags[n]}),
     )
 
 

@@ -33,7 +33,7 @@ Calibration of the tissue defaults
 so that the mean suture force of a rigid complete ring (classic-like, 14 sutures, automatic
 placement) 32 % smaller than the bundled healthy annulus's commissural width (35.0 mm ->
 24 mm ring) is 1.15 N, the middle of Jensen 2013's 0.8-1.5 N per suture at 32 % downsizing
-(DOMAIN.md): ``k_f = 0.0120``. The suture forces depend on ``EI`` as much as on ``k_f`` (at
+(DOMAIN.md): ``k_f = 0.0118``. The suture forces depend on ``EI`` as much as on ``k_f`` (at
 ``k_f -> 0`` the same case still pulls 1.0 N with ``EI = 5``, 1.6 N with ``EI = 20``), so the
 calibration fixes the pair, not each alone. ``tests/planning/test_annuloplasty.py`` holds the
 case in Jensen's range and checks that a true-sized ring on a matching annulus pulls almost
@@ -77,6 +77,7 @@ FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "PULLOUT_STRENGTH_N",
+    "AnnuloplastyModel",
     "AnnuloplastyResult",
     "AnnuloplastyState",
     "TissueModel",
@@ -106,12 +107,13 @@ class TissueModel:
     ----------
     foundation_n_per_mm2 : float
         ``k_f``: stiffness of the surrounding myocardium per mm of annulus, N/mm per mm.
-        Calibrated (module docstring): 0.012 puts the 32 %-downsizing case at 1.15 N per
+        Calibrated (module docstring): 0.0118 puts the 32 %-downsizing case at 1.15 N per
         suture.
     axial_rigidity_n : float
-        ``EA`` of the annulus in tension, N: a fibrous band of about 2 x 2 mm at an effective
-        modulus of 2.5 MPa (assumed; stretch is small in annuloplasty, so the results barely
-        depend on it).
+        ``EA`` of the annulus in tension, N: a collagenous band of about 2 x 2 mm at 25 MPa
+        (the order of fibrous tissue along its fibres; assumed). It keeps the unsupported
+        anterior annulus from being drawn out by a band's end sutures (at 10 N a band
+        stretched it 7 %).
     bending_rigidity_n_mm2 : float
         ``EI`` of the annulus, N mm^2: the same 2 x 2 mm band at about 4 MPa
         (``I = 4/3 mm^4``; assumed). With ``k_f`` it sets the length over which the annulus
@@ -125,8 +127,8 @@ class TissueModel:
         (assumed, typical technique).
     """
 
-    foundation_n_per_mm2: float = 0.012
-    axial_rigidity_n: float = 10.0
+    foundation_n_per_mm2: float = 0.0118
+    axial_rigidity_n: float = 100.0
     bending_rigidity_n_mm2: float = 5.0
     suture_stiffness_n_per_mm: float = 20.0
     suture_bite_mm: float = 4.0
@@ -153,6 +155,26 @@ class TissueModel:
             "suture_stiffness_n_per_mm": self.suture_stiffness_n_per_mm,
             "suture_bite_mm": self.suture_bite_mm,
         }
+
+
+@dataclass(frozen=True)
+class AnnuloplastyModel:
+    """The solved mechanics problem, for checks: the total energy and its terms.
+
+    Attributes
+    ----------
+    system : EnergyTerm-like
+        The total energy over the reduced configuration (``RigidReduced`` or ``ElasticRing``),
+        N mm; ``solve.x`` is its minimiser over ``free``.
+    free : bool array or None
+        Free pseudo-nodes of ``system`` (None: all).
+    foundation, sutures : the terms holding the annulus to its native place and the ring to it.
+    """
+
+    system: Any
+    free: Any
+    foundation: Foundation
+    sutures: Sutures
 
 
 @dataclass(frozen=True)
@@ -217,6 +239,7 @@ class AnnuloplastyResult:
     tissue: TissueModel
     warn_fraction: float
     sutures: tuple[Suture, ...] = field(default_factory=tuple)
+    model: AnnuloplastyModel | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready results (the ``annuloplasty`` key of ``mvplan simulate``)."""
@@ -350,12 +373,26 @@ def _is_rigid(spec: RingSpec) -> bool:
     return all(seg.stiffness_class == "rigid" for seg in segment_stiffness(spec))
 
 
-def _ring_parameters(spec: RingSpec, count: int) -> FloatArray:
-    return np.arange(count) / count if spec.closed else np.linspace(0.0, 1.0, count)
+def _ring_parameters(spec: RingSpec, count: int, legs: FloatArray) -> FloatArray:
+    """Ring node parameters: ``count`` evenly spaced, with a node exactly at every suture leg.
+
+    A leg between two nodes would sit on the chord, inside the curved ring by the chord's
+    sagitta (0.02 mm at 1.5 mm spacing), and a stiff suture turns that into a spurious
+    0.4 N; grid nodes closer than a third of the spacing to a leg give way to it.
+    """
+    grid = np.arange(count) / count if spec.closed else np.linspace(0.0, 1.0, count)
+    legs = np.mod(legs, 1.0) if spec.closed else np.clip(legs, 0.0, 1.0)
+    spacing = 1.0 / count
+    gap = np.abs(grid[:, None] - legs[None, :])
+    if spec.closed:
+        gap = np.minimum(gap, 1.0 - gap)
+    keep = gap.min(axis=1) > spacing / 3.0
+    if not spec.closed:
+        keep[[0, -1]] = True  # a band keeps its ends
+    return np.unique(np.concatenate([grid[keep], legs]))
 
 
-def _ring_stiffness(spec: RingSpec, rest: FloatArray, up: FloatArray) -> Any:
-    u = _ring_parameters(spec, rest.shape[0])
+def _ring_stiffness(spec: RingSpec, u: FloatArray, rest: FloatArray, up: FloatArray) -> Any:
     edges = rod_edges(rest.shape[0], spec.closed)
     u_end = np.where(edges[:, 1] == 0, 1.0, u[edges[:, 1]])
     mid = 0.5 * (u[edges[:, 0]] + u_end)
@@ -457,12 +494,17 @@ def simulate_annuloplasty(
     r_count = int(ring_nodes)
     if r_count < 8:
         raise InputError(f"the ring model needs at least 8 nodes, got {r_count}")
-    ring_rest = placement.pose.apply(geo.at(geo.t_at_u(_ring_parameters(spec, r_count))))
-    ring_ids = n + np.arange(r_count)
-
     a_u, r_u = _legs(sutures, annulus, geo, placement, tissue.suture_bite_mm, spec.closed)
+    ring_u = _ring_parameters(spec, r_count, r_u)
+    r_count = ring_u.size
+    ring_rest = placement.pose.apply(geo.at(geo.t_at_u(ring_u)))
+    ring_ids = n + np.arange(r_count)
     a_pairs, a_w = _segment_pairs(a_u, n, closed=True)
-    r_pairs, r_w = _segment_pairs(r_u, r_count, closed=spec.closed)
+    # Each ring leg is a node: a zero-weight pair (node, next node).
+    at = np.searchsorted(ring_u, np.mod(r_u, 1.0) if spec.closed else r_u)
+    at = np.minimum(at, r_count - 1)
+    following = (at + 1) % r_count if spec.closed else np.where(at + 1 < r_count, at + 1, at - 1)
+    r_pairs, r_w = np.stack([at, following], axis=1), np.zeros(at.size)
     suture_term = Sutures.between(a_pairs, a_w, r_pairs + n, r_w, tissue.suture_stiffness_n_per_mm)
     energy_full = Sum([*terms, suture_term])
     total = n + r_count
@@ -484,6 +526,7 @@ def simulate_annuloplasty(
         rigid_system, y_rigid, load_norm=load_norm, max_iterations=max_iterations, **settings
     )
     system: Any = rigid_system
+    free: Any = None
     result = first
     if not rigid:
         system = ElasticRing(
@@ -491,14 +534,15 @@ def simulate_annuloplasty(
             total,
             ring_ids,
             ring_rest,
-            _ring_stiffness(spec, ring_rest, placement.ring_normal),
+            _ring_stiffness(spec, ring_u, ring_rest, placement.ring_normal),
         )
         y0 = system.reduced(rigid_system.expand(first.x))
         y0[-2:] = first.x[-2:]
+        free = system.free_mask(hold_frame=True)
         second = solve(
             system,
             y0,
-            system.free_mask(hold_frame=True),
+            free,
             load_norm=load_norm,
             max_iterations=max(1, max_iterations - first.iterations),
             **settings,
@@ -549,6 +593,7 @@ def simulate_annuloplasty(
         tissue=tissue,
         warn_fraction=warn_fraction,
         sutures=tuple(sutures),
+        model=AnnuloplastyModel(system, free, terms[2], suture_term),
     )
 
 
