@@ -193,12 +193,12 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"cases": cases}, indent=2, default=_jsonable))
     else:
-        print(f"{'case':<22}{'result':<8}{'error':>11}{'tolerance':>11}{'order':>8}")
+        print(f"{'case':<25}{'result':<8}{'error':>11}{'tolerance':>11}{'order':>8}")
         for c in cases:
             order = "" if c["observed_order"] is None else f"{c['observed_order']:.2f}"
             verdict = "pass" if c["passed"] else "FAIL"
             print(
-                f"{c['name']:<22}{verdict:<8}{c['error']:>11.2e}{c['tolerance']:>11.1e}{order:>8}"
+                f"{c['name']:<25}{verdict:<8}{c['error']:>11.2e}{c['tolerance']:>11.1e}{order:>8}"
             )
     return EXIT_OK if all(c["passed"] for c in cases) else 1
 

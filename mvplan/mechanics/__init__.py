@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from mvplan.mechanics.assembly import BlockPattern, node_dofs, project_psd
 from mvplan.mechanics.bending import DiscreteBending
+from mvplan.mechanics.floating import ElasticRing
 from mvplan.mechanics.foundation import Foundation
+from mvplan.mechanics.frame import frame_stiffness
+from mvplan.mechanics.linear_bending import LinearBending
 from mvplan.mechanics.newton import (
     Cancelled,
     NewtonStep,
@@ -31,9 +34,11 @@ __all__ = [
     "Cancelled",
     "ConstantForce",
     "DiscreteBending",
+    "ElasticRing",
     "ElementTerm",
     "EnergyTerm",
     "Foundation",
+    "LinearBending",
     "NewtonStep",
     "NotConverged",
     "RigidReduced",
@@ -43,6 +48,7 @@ __all__ = [
     "Sum",
     "Sutures",
     "Verification",
+    "frame_stiffness",
     "free_dofs",
     "node_dofs",
     "project_psd",

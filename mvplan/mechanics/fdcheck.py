@@ -7,6 +7,7 @@ import numpy as np
 from mvplan.mechanics.assembly import FloatArray
 from mvplan.mechanics.bending import DiscreteBending
 from mvplan.mechanics.foundation import Foundation
+from mvplan.mechanics.linear_bending import LinearBending
 from mvplan.mechanics.springs import Springs
 from mvplan.mechanics.sutures import Sutures
 from mvplan.mechanics.terms import EnergyTerm, as_positions
@@ -95,6 +96,11 @@ def sample_terms(seed: int = 0, n_nodes: int = 10) -> dict[str, tuple[EnergyTerm
         ),
         "bending-straight-rest": (
             DiscreteBending(np.arange(6), np.outer(np.arange(6), [1.0, 0.0, 0.0]), 2.0),
+            x,
+        ),
+        "linear-bending-open": (LinearBending(curve, rest_curve, 2.0), x),
+        "linear-bending-closed": (
+            LinearBending(curve, rest_curve, rng.uniform(1, 3, 6), closed=True),
             x,
         ),
     }

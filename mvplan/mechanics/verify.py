@@ -14,6 +14,11 @@ from mvplan.mechanics.verification import (
     ring_diametral,
     ring_on_foundation,
 )
+from mvplan.mechanics.verification_frame import (
+    frame_cantilever,
+    frame_ring_diametral,
+    frame_ring_out_of_plane,
+)
 from mvplan.mechanics.verification_rigid import rigid_ring_invariance, rigid_ring_torque
 
 VERIFICATIONS: dict[str, Callable[..., Verification]] = {
@@ -21,6 +26,9 @@ VERIFICATIONS: dict[str, Callable[..., Verification]] = {
     "ring-diametral": ring_diametral,
     "rigid-ring-torque": rigid_ring_torque,
     "rigid-ring-invariance": rigid_ring_invariance,
+    "frame-cantilever": frame_cantilever,
+    "frame-ring-diametral": frame_ring_diametral,
+    "frame-ring-out-of-plane": frame_ring_out_of_plane,
     "finite-differences": finite_difference_checks,
 }
 

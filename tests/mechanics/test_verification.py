@@ -54,4 +54,7 @@ def test_observed_orders_and_registry() -> None:
         "rigid-ring-torque",
         "rigid-ring-invariance",
         "finite-differences",
+        "frame-cantilever",
+        "frame-ring-diametral",
+        "frame-ring-out-of-plane",
     }
