@@ -17,9 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mvplan import __version__
+from mvplan.cli_output import EXIT_BAD_INPUT, EXIT_OK, unit_of, warn_all
 from mvplan.errors import MvplanError
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_CONVERGED = 0, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -121,11 +120,6 @@ def _report_error(args: argparse.Namespace, exc: BaseException, code: int) -> in
     return code
 
 
-def _warn_all(messages: Sequence[str], source: str) -> None:
-    for message in messages:
-        print(f"mvplan: warning: {source}: {message}", file=sys.stderr)
-
-
 def _cmd_measure(args: argparse.Namespace) -> int:
     from mvplan.geometry.measurements import measure
     from mvplan.io.load import load_annulus
@@ -133,7 +127,7 @@ def _cmd_measure(args: argparse.Namespace) -> int:
     annulus = load_annulus(
         args.file, units=args.units, landmarks=args.landmarks, papillary=args.papillary
     )
-    _warn_all(annulus.warnings, annulus.source.name)
+    warn_all(annulus.warnings, annulus.source.name)
     result = measure(annulus)
     out = result.to_dict()
     out["units"] = {
@@ -262,7 +256,7 @@ def format_measurements(out: dict[str, Any]) -> str:
     notes = []
     for key in MEASUREMENT_KEYS:
         value = out[key]
-        unit = _unit_of(key)
+        unit = unit_of(key)
         mark = " *" if out.get(f"{key}_estimated") else ""
         if value is None:
             text = "n/a"
@@ -285,13 +279,6 @@ _ORIENTATION_TEXT = {
     "assumed": "assumed (flat annulus, no papillary tips: right-hand rule on the point order;"
     " give --papillary to decide it)",
 }
-
-
-def _unit_of(key: str) -> str:
-    for suffix, unit in (("_mm2", "mm2"), ("_mm", "mm"), ("_deg", "deg"), ("_percent", "%")):
-        if key.endswith(suffix):
-            return unit
-    return ""
 
 
 if __name__ == "__main__":  # pragma: no cover

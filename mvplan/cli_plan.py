@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from mvplan.cli_output import EXIT_OK, unit_of, warn_all
 from mvplan.errors import ConvergenceError, InputError
-
-EXIT_OK = 0
 
 #: ``--ring`` value for a plan with no device.
 NO_RING = "none"
@@ -162,7 +160,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     annulus = load_annulus(
         args.annulus, units=args.units, landmarks=args.landmarks, papillary=args.papillary
     )
-    _warn_all(annulus.warnings, annulus.source.name)
+    warn_all(annulus.warnings, annulus.source.name)
     papillary = None if args.papillary is None else load_papillary(args.papillary, annulus)
 
     summary: dict[str, Any] = {
@@ -354,7 +352,7 @@ def _simulate_text(
         mark = " *" if pre.get(f"{key}_estimated") else ""
         lines.append(
             f"{MEASUREMENT_LABELS[key]:<34}{cells[0]:>9}{cells[1]:>9}{cells[2]:>9}  "
-            f"{_unit_of(key)}{mark}"
+            f"{unit_of(key)}{mark}"
         )
     if any(pre.get(f"{k}_estimated") for k in MEASUREMENT_KEYS):
         lines.append("* rests on an estimated landmark")
@@ -400,18 +398,6 @@ def _cell(value: float | None, digits: int, signed: bool = False) -> str:
     if value is None:
         return "n/a"
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
-
-
-def _unit_of(key: str) -> str:
-    for suffix, unit in (("_mm2", "mm2"), ("_mm", "mm"), ("_deg", "deg"), ("_percent", "%")):
-        if key.endswith(suffix):
-            return unit
-    return ""
-
-
-def _warn_all(messages: Any, source: str) -> None:
-    for message in messages:
-        print(f"mvplan: warning: {source}: {message}", file=sys.stderr)
 
 
 __all__ = ["NO_RING", "add_plan_commands", "cmd_plan", "cmd_simulate"]

@@ -12,9 +12,8 @@ import argparse
 import json
 from typing import Any
 
+from mvplan.cli_output import EXIT_OK
 from mvplan.errors import InputError
-
-EXIT_OK = 0
 
 #: Keys ``rings list --filter`` understands, and whether their values are booleans.
 FILTER_KEYS: dict[str, bool] = {

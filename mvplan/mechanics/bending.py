@@ -48,16 +48,53 @@ from numpy.typing import ArrayLike
 from mvplan.mechanics.assembly import FloatArray, IntArray
 from mvplan.mechanics.terms import ElementTerm, as_positions
 
-__all__ = ["DiscreteBending", "curvature_magnitudes"]
+__all__ = ["DiscreteBending", "curvature_magnitudes", "curve_vertices"]
 
 # Maps (a, b) = (x1 - x0, x2 - x1) to the vertex triple: y = P x.
 _P = np.kron(np.array([[-1.0, 1.0, 0.0], [0.0, -1.0, 1.0]]), np.eye(3))
 _TINY = 1e-150
 
 
-def _triples(n_curve: int, closed: bool) -> IntArray:
-    centre = np.arange(n_curve) if closed else np.arange(1, n_curve - 1)
-    return np.stack([(centre - 1) % n_curve, centre, (centre + 1) % n_curve], axis=1)
+def curve_vertices(
+    nodes: ArrayLike, rest_positions: ArrayLike, bending_stiffness: ArrayLike, closed: bool
+) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """The bending vertices of a polyline and their rest edges (shared by the bending terms).
+
+    Parameters
+    ----------
+    nodes : (n_c,) int
+    rest_positions : (n_c, 3) float, mm
+    bending_stiffness : (n_c,) or scalar float, N mm^2
+    closed : bool
+
+    Returns
+    -------
+    triples : (m, 3) int
+        Node indices ``(i - 1, i, i + 1)`` of every bending vertex (all of a closed curve's,
+        the interior ones of an open curve's).
+    a, b : (m, 3) float, mm
+        Rest edges into and out of each vertex.
+    ei : (m,) float
+        ``EI`` at each vertex.
+
+    Raises
+    ------
+    ValueError
+        Fewer than 3 nodes, a rest position missing, or a zero-length rest edge.
+    """
+    curve = np.asarray(nodes, dtype=np.int64).reshape(-1)
+    rest = np.asarray(rest_positions, dtype=float).reshape(-1, 3)
+    n = curve.size
+    if rest.shape[0] != n or n < 3:
+        raise ValueError("bending needs >= 3 curve nodes and one rest position per node")
+    centre = np.arange(n) if closed else np.arange(1, n - 1)
+    local = np.stack([(centre - 1) % n, centre, (centre + 1) % n], axis=1)
+    a = rest[local[:, 1]] - rest[local[:, 0]]
+    b = rest[local[:, 2]] - rest[local[:, 1]]
+    if np.any(np.linalg.norm(a, axis=1) <= 0.0) or np.any(np.linalg.norm(b, axis=1) <= 0.0):
+        raise ValueError("the rest shape has a zero-length edge")
+    ei = np.broadcast_to(np.asarray(bending_stiffness, float), (n,))[centre]
+    return curve[local], a, b, ei
 
 
 def _cos_terms(a: FloatArray, b: FloatArray) -> tuple[FloatArray, ...]:
@@ -120,18 +157,10 @@ class DiscreteBending(ElementTerm):
         *,
         closed: bool = False,
     ) -> None:
-        curve = np.asarray(nodes, dtype=np.int64).reshape(-1)
-        rest = np.asarray(rest_positions, dtype=float).reshape(-1, 3)
-        if rest.shape[0] != curve.size or curve.size < 3:
-            raise ValueError("bending needs >= 3 curve nodes and one rest position per node")
-        local = _triples(curve.size, closed)
-        self.nodes = curve[local]
-        ei = np.broadcast_to(np.asarray(bending_stiffness, float), (curve.size,))[local[:, 1]]
-        a = rest[local[:, 1]] - rest[local[:, 0]]
-        b = rest[local[:, 2]] - rest[local[:, 1]]
+        self.nodes, a, b, ei = curve_vertices(nodes, rest_positions, bending_stiffness, closed)
         la, lb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
-        if np.any(la <= 0.0) or np.any(lb <= 0.0) or np.any(_cos_terms(a, b)[2] <= 0.0):
-            raise ValueError("the rest shape folds back on itself or has a zero-length edge")
+        if np.any(_cos_terms(a, b)[2] <= 0.0):
+            raise ValueError("the rest shape folds back on itself")
         self.voronoi_length = 0.5 * (la + lb)
         self.coefficient = ei / (2.0 * self.voronoi_length)  # C_i, N mm
         self.rest_curvature = curvature_magnitudes(a, b)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mvplan.mechanics.bending import curve_vertices
 from mvplan.mechanics.sutures import Sutures
 
 __all__ = ["LinearBending"]
@@ -53,19 +54,8 @@ class LinearBending(Sutures):
         *,
         closed: bool = False,
     ) -> None:
-        curve = np.asarray(nodes, dtype=np.int64).reshape(-1)
-        rest = np.asarray(rest_positions, dtype=float).reshape(-1, 3)
-        n = curve.size
-        if rest.shape[0] != n or n < 3:
-            raise ValueError("bending needs >= 3 curve nodes and one rest position per node")
-        centre = np.arange(n) if closed else np.arange(1, n - 1)
-        local = np.stack([(centre - 1) % n, centre, (centre + 1) % n], axis=1)
-        ei = np.broadcast_to(np.asarray(bending_stiffness, float), (n,))[centre]
-        p = rest[local]
-        edges = np.linalg.norm(p[:, 1] - p[:, 0], axis=1), np.linalg.norm(p[:, 2] - p[:, 1], axis=1)
-        if np.any(edges[0] <= 0.0) or np.any(edges[1] <= 0.0):
-            raise ValueError("the rest shape has a zero-length edge")
-        h = 0.5 * (edges[0] + edges[1])
-        weights = np.tile([1.0, -2.0, 1.0], (centre.size, 1))
-        offset = p[:, 0] - 2.0 * p[:, 1] + p[:, 2]
-        super().__init__(curve[local], weights, ei / h**3, offset=offset)
+        triples, a, b, ei = curve_vertices(nodes, rest_positions, bending_stiffness, closed)
+        h = 0.5 * (np.linalg.norm(a, axis=1) + np.linalg.norm(b, axis=1))
+        weights = np.tile([1.0, -2.0, 1.0], (triples.shape[0], 1))
+        # D_i(x_rest) = x_{i-1} - 2 x_i + x_{i+1} = b - a.
+        super().__init__(triples, weights, ei / h**3, offset=b - a)

@@ -55,6 +55,7 @@ from mvplan.mechanics.terms import ConstantForce, EnergyTerm, Sum
 
 __all__ = [
     "Verification",
+    "circle_points",
     "finite_difference_checks",
     "observed_orders",
     "ring_diametral",
@@ -81,7 +82,8 @@ def observed_orders(sizes: Sequence[int], errors: Sequence[float]) -> list[float
     return [float(v) for v in np.log(e[:-1] / e[1:]) / np.log(n[1:] / n[:-1])]
 
 
-def _circle(n: int, radius: float) -> FloatArray:
+def circle_points(n: int, radius: float) -> FloatArray:
+    """``n`` points ``(n, 3)`` equally spaced on a circle of ``radius`` mm in the xy plane."""
     angle = 2.0 * np.pi * np.arange(n) / n
     return radius * np.stack([np.cos(angle), np.sin(angle), np.zeros(n)], axis=1)
 
@@ -132,7 +134,7 @@ def ring_on_foundation(
         raise ValueError(f"loading must be 'load' or 'sutures', not {loading!r}")
     errors, radii = [], []
     for n in levels:
-        rest = _circle(n, radius)
+        rest = circle_points(n, radius)
         weight = 2.0 * np.pi * radius / n  # nodal share of the ring length, mm
         terms = [*_ring_terms(rest, axial_rigidity, bending_stiffness)]
         terms.append(Foundation(np.arange(n), rest, foundation_stiffness * weight))
@@ -168,7 +170,7 @@ def ring_on_foundation(
 
 def _diametral_delta(n: int, radius: float, ei: float, ea: float, load: float) -> float:
     """Shortening of the loaded diameter of an n-node ring under opposite loads ``load`` (N)."""
-    rest = _circle(n, radius)
+    rest = circle_points(n, radius)
     forces = np.zeros_like(rest)
     forces[0, 0], forces[n // 2, 0] = -load, load  # pushing the two ends towards each other
     free = np.ones((n, 3), dtype=bool)

@@ -41,16 +41,11 @@ import numpy as np
 
 from mvplan.mechanics.assembly import FloatArray
 from mvplan.mechanics.frame import frame_stiffness
-from mvplan.mechanics.verification import Verification, observed_orders
+from mvplan.mechanics.verification import Verification, circle_points, observed_orders
 
 __all__ = ["frame_cantilever", "frame_ring_diametral", "frame_ring_out_of_plane"]
 
 _UP = np.array([0.0, 0.0, 1.0])
-
-
-def _circle(n: int, radius: float) -> FloatArray:
-    angle = 2.0 * np.pi * np.arange(n) / n
-    return radius * np.stack([np.cos(angle), np.sin(angle), np.zeros(n)], axis=1)
 
 
 def _cantilever_tip(
@@ -127,7 +122,7 @@ def _solve_ring(
     n: int, radius: float, rigidities: dict[str, float], forces: FloatArray
 ) -> FloatArray:
     """Minimum-norm displacements ``(n, 3)`` of an n-node frame ring under nodal ``forces``."""
-    k = frame_stiffness(_circle(n, radius), closed=True, up=_UP, **rigidities).toarray()
+    k = frame_stiffness(circle_points(n, radius), closed=True, up=_UP, **rigidities).toarray()
     f = np.concatenate([forces.ravel(), np.zeros(3 * n)])
     z = np.linalg.lstsq(k, f, rcond=1e-12)[0]
     return z[: 3 * n].reshape(n, 3)

@@ -34,14 +34,9 @@ from mvplan.mechanics.rigid import RigidReduced, RigidRingMap
 from mvplan.mechanics.springs import Springs
 from mvplan.mechanics.sutures import Sutures
 from mvplan.mechanics.terms import ConstantForce, Sum
-from mvplan.mechanics.verification import Verification
+from mvplan.mechanics.verification import Verification, circle_points
 
 __all__ = ["rigid_ring_invariance", "rigid_ring_torque"]
-
-
-def _circle(n: int, radius: float) -> np.ndarray:
-    angle = 2.0 * np.pi * np.arange(n) / n
-    return radius * np.stack([np.cos(angle), np.sin(angle), np.zeros(n)], axis=1)
 
 
 def rigid_ring_torque(
@@ -64,7 +59,7 @@ def rigid_ring_torque(
     """
     params = dict(locals())
     n, k = n_nodes, stiffness
-    rest = _circle(n, radius)
+    rest = circle_points(n, radius)
     theta = np.radians(angle_deg)
     couple = np.tan(theta) * k * n * radius**2
     tangents = np.cross([0.0, 0.0, 1.0], rest) / radius
@@ -104,8 +99,8 @@ def rigid_ring_invariance(
     params = dict(locals())
     rng = np.random.default_rng(seed)
     n = n_nodes
-    annulus = _circle(n, 15.0) + 0.5 * rng.normal(size=(n, 3))
-    ring = _circle(n, 13.0)
+    annulus = circle_points(n, 15.0) + 0.5 * rng.normal(size=(n, 3))
+    ring = circle_points(n, 13.0)
     x = np.concatenate([annulus + 0.3 * rng.normal(size=(n, 3)), ring])
     q = np.concatenate([rng.normal(size=3), 0.4 * rng.normal(size=3)])
     edges = np.stack([np.arange(n), (np.arange(n) + 1) % n], axis=1)

@@ -42,7 +42,6 @@ nothing.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -308,6 +307,11 @@ class AnnuloplastyResult:
         }
 
 
+def _strain(points: FloatArray, native_chords: FloatArray) -> FloatArray:
+    """Engineering strain ``(n,)`` of each segment of a closed polyline (node i to i + 1)."""
+    return np.linalg.norm(np.roll(points, -1, axis=0) - points, axis=1) / native_chords - 1.0
+
+
 def _rounded(points: FloatArray) -> list[list[float]]:
     return [[round(float(c), 4) for c in p] for p in points]
 
@@ -428,6 +432,7 @@ def simulate_annuloplasty(
     max_iterations: int = 100,
     warm_start: AnnuloplastyState | None = None,
     warn_fraction: float = DEFAULT_WARN_FRACTION,
+    pre: Measurements | None = None,
     progress: Callable[[int, float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> AnnuloplastyResult:
@@ -448,6 +453,9 @@ def simulate_annuloplasty(
         A previous solution with the same node counts (e.g. before a pose edit).
     warn_fraction : float
         Flag sutures whose force reaches this fraction of the pull-out strength.
+    pre : Measurements, optional
+        ``measure(annulus)`` when the caller has it (a GUI re-solving on every pose edit need
+        not measure the native annulus, its minimal surface included, each time).
     progress, cancel : callables passed to :func:`mvplan.mechanics.solve`.
 
     Raises
@@ -473,6 +481,7 @@ def simulate_annuloplasty(
     # The cable's smoothing band [L0, L0 + h] lies just above the native length, so the native
     # annulus is exactly stress-free (a band centred on L0 would pull with k h / 8 at rest).
     band = SLACK_BAND * chords
+    foundation = Foundation(np.arange(n), native, tissue.foundation_n_per_mm2 * voronoi)
     terms: list[Any] = [
         Springs(
             pairs,
@@ -482,11 +491,13 @@ def simulate_annuloplasty(
             slack_width=band,
         ),
         LinearBending(np.arange(n), native, tissue.bending_rigidity_n_mm2, closed=True),
-        Foundation(np.arange(n), native, tissue.foundation_n_per_mm2 * voronoi),
+        foundation,
     ]
-    pre = measure(annulus)
+    pre = measure(annulus) if pre is None else pre
     if spec is None or placement is None:
-        return _no_device(annulus, pre, native, terms, tissue, rtol, max_iterations, warn_fraction)
+        return _no_device(
+            annulus, pre, native, chords, terms, tissue, rtol, max_iterations, warn_fraction
+        )
 
     sutures = placement.sutures
     check_sutures(annulus, spec, placement.pose, sutures)
@@ -566,7 +577,7 @@ def simulate_annuloplasty(
         deformation = np.linalg.norm(u @ rot.T, axis=1)
         max_rotation = system.max_relative_rotation(result.x)
     after = deformed_annulus(annulus, node_u, annulus.to_valve_frame.inverse().apply(ann_after))
-    strain = np.linalg.norm(np.roll(ann_after, -1, axis=0) - ann_after, axis=1) / chords - 1.0
+    strain = _strain(ann_after, chords)
     warnings = tuple(
         f"suture {i + 1} ({region}): {f:.2f} N is {100 * f / PULLOUT_STRENGTH_N[region]:.0f} % "
         f"of the mean {region} pull-out strength ({PULLOUT_STRENGTH_N[region]} N)"
@@ -593,7 +604,7 @@ def simulate_annuloplasty(
         tissue=tissue,
         warn_fraction=warn_fraction,
         sutures=tuple(sutures),
-        model=AnnuloplastyModel(system, free, terms[2], suture_term),
+        model=AnnuloplastyModel(system, free, foundation, suture_term),
     )
 
 
@@ -614,6 +625,7 @@ def _no_device(
     annulus: Annulus,
     pre: Measurements,
     native: FloatArray,
+    chords: FloatArray,
     terms: list[Any],
     tissue: TissueModel,
     rtol: float,
@@ -621,12 +633,9 @@ def _no_device(
     warn_fraction: float,
 ) -> AnnuloplastyResult:
     """No ring: the tissue alone, at rest where it is (solved, so the residual is reported)."""
-    start = time.perf_counter()
     result = solve(Sum(terms), native, load_norm=0.0, rtol=rtol, max_iterations=max_iterations)
-    result.time_ms = 1e3 * (time.perf_counter() - start)
     x = result.x
-    chords = np.linalg.norm(np.roll(native, -1, axis=0) - native, axis=1)
-    strain = np.linalg.norm(np.roll(x, -1, axis=0) - x, axis=1) / chords - 1.0
+    strain = _strain(x, chords)
     empty = np.zeros((0, 3))
     return AnnuloplastyResult(
         pre=pre,

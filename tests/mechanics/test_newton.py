@@ -135,10 +135,10 @@ def test_unloaded_problem_uses_the_absolute_floor() -> None:
 def test_stiff_fine_ring_stops_at_the_reported_rounding_floor() -> None:
     # 256-node ring, EI = 1e4 N mm^2, EA = 1e8 N: 1e-8 of a 0.67 N load lies below the residual
     # that rounding the positions allows; Newton must stop there, say so, and not raise.
-    from mvplan.mechanics.verification import _circle, _ring_terms
+    from mvplan.mechanics.verification import circle_points, _ring_terms
 
     n = 256
-    rest = _circle(n, 10.0)
+    rest = circle_points(n, 10.0)
     forces = np.zeros_like(rest)
     forces[0, 0], forces[n // 2, 0] = -0.672, 0.672
     free = np.ones((n, 3), dtype=bool)

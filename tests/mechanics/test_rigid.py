@@ -14,7 +14,7 @@ from mvplan.mechanics.verification_rigid import rigid_ring_invariance, rigid_rin
 ROTATIONS = [np.zeros(3), np.array([0.3, -0.2, 0.5]), np.array([2.0, 1.5, -2.2])]
 
 
-def _circle(n: int, radius: float, z: float = 0.0) -> np.ndarray:
+def circle_points(n: int, radius: float, z: float = 0.0) -> np.ndarray:
     angle = 2.0 * np.pi * np.arange(n) / n
     return np.stack([radius * np.cos(angle), radius * np.sin(angle), z + 0 * angle], axis=1)
 
@@ -44,7 +44,7 @@ def test_rotation_rejects_vectors_beyond_the_series_range() -> None:
 
 def test_map_reduce_matches_central_differences_of_the_reduced_energy() -> None:
     rng = np.random.default_rng(0)
-    rest = _circle(8, 12.0) + 0.5 * rng.normal(size=(8, 3))
+    rest = circle_points(8, 12.0) + 0.5 * rng.normal(size=(8, 3))
     ring = RigidRingMap(rest)
     np.testing.assert_allclose(ring.positions(np.zeros(6)), rest, atol=1e-14)
     anchors = rest + rng.normal(size=rest.shape)
@@ -80,7 +80,7 @@ def test_map_reduce_matches_central_differences_of_the_reduced_energy() -> None:
 
 def annuloplasty(n: int = 24) -> tuple[Sum, np.ndarray, np.ndarray, np.ndarray, float]:
     """An annulus (nodes 0..n-1, on a foundation) sutured to a smaller ring (nodes n..2n-1)."""
-    annulus, ring = _circle(n, 15.0), _circle(n, 13.0, z=1.0)
+    annulus, ring = circle_points(n, 15.0), circle_points(n, 13.0, z=1.0)
     x0 = np.concatenate([annulus, ring])
     edges = np.stack([np.arange(n), (np.arange(n) + 1) % n], axis=1)
     lengths = np.linalg.norm(annulus[edges[:, 1]] - annulus[edges[:, 0]], axis=1)
@@ -125,7 +125,7 @@ def test_tilted_rigid_ring_returns_to_the_symmetric_pose_with_newton() -> None:
 
 def test_dead_load_on_a_rigid_ring_on_a_foundation_translates_it_by_f_over_nk() -> None:
     n, k = 16, 0.7
-    rest = _circle(n, 10.0)
+    rest = circle_points(n, 10.0)
     force = np.array([0.3, -0.2, 0.5])
     energy = Sum([Foundation(np.arange(n), rest, k), ConstantForce(np.tile(force / n, (n, 1)))])
     reduced = RigidReduced(energy, n, np.arange(n), RigidRingMap(rest))

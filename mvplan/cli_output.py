@@ -1,0 +1,26 @@
+"""What every ``mvplan`` command prints the same way: exit codes, warnings, units of keys."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+#: Exit codes: success, bad input (a one-line error), a solve that did not converge.
+EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_CONVERGED = 0, 2, 3
+
+
+def warn_all(messages: Iterable[str], source: str) -> None:
+    """Print each message as ``mvplan: warning: SOURCE: MESSAGE`` on standard error."""
+    for message in messages:
+        print(f"mvplan: warning: {source}: {message}", file=sys.stderr)
+
+
+def unit_of(key: str) -> str:
+    """The unit a measurement key names by its suffix (``_mm``, ``_mm2``, ...), or ``""``."""
+    for suffix, unit in (("_mm2", "mm2"), ("_mm", "mm"), ("_deg", "deg"), ("_percent", "%")):
+        if key.endswith(suffix):
+            return unit
+    return ""
+
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_NOT_CONVERGED", "EXIT_OK", "unit_of", "warn_all"]
