@@ -135,7 +135,7 @@ def test_unloaded_problem_uses_the_absolute_floor() -> None:
 def test_stiff_fine_ring_stops_at_the_reported_rounding_floor() -> None:
     # 256-node ring, EI = 1e4 N mm^2, EA = 1e8 N: 1e-8 of a 0.67 N load lies below the residual
     # that rounding the positions allows; Newton must stop there, say so, and not raise.
-    from mvplan.mechanics.verification import circle_points, _ring_terms
+    from mvplan.mechanics.verification import _ring_terms, circle_points
 
     n = 256
     rest = circle_points(n, 10.0)
