@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import qdldl
 import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -66,6 +67,23 @@ def _spsolve(h: sp.csc_matrix, rhs: np.ndarray) -> np.ndarray:
     return spla.spsolve(h, rhs)
 
 
+def _qdldl_new(h: sp.csc_matrix, rhs: np.ndarray) -> np.ndarray:
+    return np.asarray(qdldl.Solver(sp.triu(h, format="csc"), upper=True).solve(rhs))
+
+
+_ANALYSED: dict[int, tuple[qdldl.Solver, sp.csc_matrix]] = {}
+
+
+def _qdldl_update(h: sp.csc_matrix, rhs: np.ndarray) -> np.ndarray:
+    """Numeric factorisation only: the symbolic analysis of this pattern was done before."""
+    if id(h) not in _ANALYSED:
+        upper = sp.triu(h, format="csc")
+        _ANALYSED[id(h)] = (qdldl.Solver(upper, upper=True), upper)
+    solver, upper = _ANALYSED[id(h)]
+    solver.update(upper, upper=True)
+    return np.asarray(solver.solve(rhs))
+
+
 def _dense_cholesky(h: sp.csc_matrix, rhs: np.ndarray) -> np.ndarray:
     return sla.cho_solve(sla.cho_factor(h.toarray(), check_finite=False), rhs)
 
@@ -76,6 +94,8 @@ METHODS: dict[str, Callable[[sp.csc_matrix, np.ndarray], np.ndarray]] = {
     "factorized": _factorized,
     "spsolve": _spsolve,
     "dense cho_factor (incl. toarray)": _dense_cholesky,
+    "qdldl (analysis + factor)": _qdldl_new,
+    "qdldl update (analysis reused)": _qdldl_update,
 }
 
 

@@ -55,13 +55,25 @@ class BlockPattern:
         One array per element group: the DOFs of each element's dense ``(k_g, k_g)`` block.
     n_dofs : int
         Size of the square global matrix.
+    extra : ((e,) int, (e,) int), optional
+        Row and column of single entries added beside the blocks (their values are passed to
+        :meth:`assemble`).
     """
 
-    def __init__(self, dofs: Sequence[IntArray], n_dofs: int) -> None:
+    def __init__(
+        self,
+        dofs: Sequence[IntArray],
+        n_dofs: int,
+        extra: tuple[IntArray, IntArray] | None = None,
+    ) -> None:
         self.n_dofs = int(n_dofs)
         self.group_sizes = [(int(d.shape[0]), int(d.shape[1])) for d in dofs]
         rows = [np.repeat(d, d.shape[1], axis=1).ravel() for d in dofs]
         cols = [np.tile(d, (1, d.shape[1])).ravel() for d in dofs]
+        if extra is not None:  # single entries (i, j) beside the blocks, e.g. a fixed matrix's
+            rows.append(np.asarray(extra[0], dtype=np.int64).ravel())
+            cols.append(np.asarray(extra[1], dtype=np.int64).ravel())
+        self.n_extra = 0 if extra is None else int(rows[-1].size)
         row = np.concatenate([np.zeros(0, np.int64), *rows]).astype(np.int64)
         col = np.concatenate([np.zeros(0, np.int64), *cols]).astype(np.int64)
         # Sorting the linear keys row-major gives the CSR order; `inverse` maps every block
@@ -72,23 +84,33 @@ class BlockPattern:
         counts = np.bincount(keys // self.n_dofs, minlength=self.n_dofs)
         self._indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
 
-    def assemble(self, blocks: Sequence[FloatArray]) -> sp.csr_matrix:
-        """Sum element blocks into a CSR matrix with this pattern.
+    def assemble(
+        self, blocks: Sequence[FloatArray], extra_values: FloatArray | None = None
+    ) -> sp.csr_matrix:
+        """Sum element blocks (and the extra entries' values) into a CSR matrix with this pattern.
 
         Parameters
         ----------
         blocks : sequence of (m_g, k_g, k_g) float
             Element Hessian blocks in the order and shapes of the ``dofs`` given at construction.
+        extra_values : (n_extra,) float, optional
+            Values of the ``extra`` entries given at construction (default zeros).
 
         Returns
         -------
         scipy.sparse.csr_matrix, (n_dofs, n_dofs)
+            The same ``indices`` and ``indptr`` arrays at every call (solvers may cache on them).
         """
         shapes = [(int(b.shape[0]), int(b.shape[1])) for b in blocks]
         if shapes != self.group_sizes:
             raise ValueError(f"block shapes {shapes} do not match the pattern {self.group_sizes}")
-        weights = np.concatenate([np.zeros(0), *(np.ravel(b) for b in blocks)])
-        data = np.bincount(self._slot, weights=weights, minlength=self.nnz)
+        parts = [np.zeros(0), *(np.ravel(b) for b in blocks)]
+        if self.n_extra:
+            values = np.zeros(self.n_extra) if extra_values is None else extra_values
+            if np.shape(values) != (self.n_extra,):
+                raise ValueError(f"{np.shape(values)} extra values for {self.n_extra} entries")
+            parts.append(np.asarray(values, dtype=float))
+        data = np.bincount(self._slot, weights=np.concatenate(parts), minlength=self.nnz)
         return sp.csr_matrix(
             (data, self._indices, self._indptr), shape=(self.n_dofs, self.n_dofs), copy=False
         )

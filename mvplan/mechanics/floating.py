@@ -41,6 +41,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from mvplan.mechanics.assembly import FloatArray, IntArray, project_psd
+from mvplan.mechanics.reduction import ReducedAssembly
 from mvplan.mechanics.rigid import rotation_and_derivatives
 from mvplan.mechanics.terms import EnergyTerm, as_positions
 
@@ -107,9 +108,10 @@ class ElasticRing:
         )
         self._z_slice = slice(3 * self._u0, 3 * self._t)
         self._k_z = sp.csr_matrix(stiffness)  # K in z = (u, theta) alone, for the energy
-        # Fixed parts of the Jacobian's sparsity: other-node identity and ring rows.
-        self._other_rows = (3 * self.other_nodes[:, None] + np.arange(3)).ravel()
         self._template = np.zeros((self.n_nodes, 3))
+        self._k_values = np.zeros(0)
+        self._last: tuple[FloatArray, FloatArray, FloatArray] | None = None
+        self._assembly = self._build_assembly()
 
     # -- configuration -------------------------------------------------------------------------
     def reduced(self, x: ArrayLike | None = None) -> FloatArray:
@@ -173,86 +175,73 @@ class ElasticRing:
     def value(self, y: FloatArray) -> float:
         return self.energy.value(self.expand(y)) + self.ring_energy(y)
 
+    def _build_assembly(self) -> ReducedAssembly:
+        """``J^T g`` and ``J^T H J + C + K`` over a fixed pattern (built once, with the model)."""
+        r = self.ring_nodes.size
+        u_dofs = 3 * (self._u0 + np.arange(r))[:, None] + np.arange(3)  # (r, 3)
+        frame_dofs = 3 * self._t + np.arange(6)  # t then w
+        columns = np.concatenate([u_dofs, np.broadcast_to(frame_dofs, (r, 6))], axis=1)
+        w_dofs = frame_dofs[3:]
+        # Extra entries: the w-w curvature, the w-u curvature and its transpose, K.
+        wu_rows = np.broadcast_to(w_dofs[None, :, None], (r, 3, 3)).ravel()
+        wu_cols = np.broadcast_to(u_dofs[:, None, :], (r, 3, 3)).ravel()
+        k = self._k_ring.tocoo()
+        rows = np.concatenate([np.repeat(w_dofs, 3), wu_rows, wu_cols, k.row])
+        cols = np.concatenate([np.tile(w_dofs, 3), wu_cols, wu_rows, k.col])
+        self._k_values = k.data.copy()
+        return ReducedAssembly(
+            self.energy,
+            self.n_nodes,
+            self.ring_nodes,
+            columns,
+            np.arange(self.other_nodes.size),
+            3 * self.n_reduced,
+            extra=(rows.astype(np.int64), cols.astype(np.int64)),
+        )
+
+    def _node_jacobians(self, u: FloatArray, rot: FloatArray, d_r: FloatArray) -> FloatArray:
+        """``dx_k/d(u_k, t, w) : (r, 3, 9)``: ``R``, ``I`` and ``dR/dw_a (p_k - c + u_k)``."""
+        r = self.ring_nodes.size
+        jac = np.empty((r, 3, 9))
+        jac[:, :, :3] = rot
+        jac[:, :, 3:6] = np.eye(3)
+        jac[:, :, 6:] = np.einsum("aij,kj->kia", d_r, self._arm + u)
+        return jac
+
+    def _full_gradient(self, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Full positions and gradient at ``y``, remembered for the Hessian at the same ``y``."""
+        y = as_positions(y)
+        if self._last is not None and np.array_equal(self._last[0], y):
+            return self._last[1], self._last[2]
+        x = self.expand(y)
+        g = self.energy.gradient(x)
+        self._last = (y.copy(), x, g)
+        return x, g
+
     def gradient(self, y: FloatArray) -> FloatArray:
         y = as_positions(y)
         u, _, _, w = self.parts(y)
         rot, d_r, _ = rotation_and_derivatives(w)
-        g = self.energy.gradient(self.expand(y)).reshape(-1, 3)
-        g_ring = g[self.ring_nodes]
-        out = np.zeros((self.n_reduced, 3))
-        out[: self._u0] = g[self.other_nodes]
-        r = self.ring_nodes.size
-        out[self._u0 : self._u0 + r] = g_ring @ rot  # R^T g_k
-        out[self._t] = g_ring.sum(axis=0)
-        arm = self._arm + u
-        out[self._t + 1] = np.einsum("ki,aij,kj->a", g_ring, d_r, arm)
-        flat = out.ravel()
-        flat += self._k_ring @ y.ravel()
-        return flat
-
-    def _jacobian(self, u: FloatArray, rot: FloatArray, d_r: FloatArray) -> sp.csr_matrix:
-        """Sparse ``dx/dy : (3 n, 3 n_reduced)``."""
-        r = self.ring_nodes.size
-        ring_rows = 3 * self.ring_nodes[:, None] + np.arange(3)  # (r, 3)
-        # Other nodes: identity.
-        rows = [self._other_rows]
-        cols = [np.arange(self._other_rows.size)]
-        data = [np.ones(self._other_rows.size)]
-        # u_k: R (row i, column j of node k).
-        u_cols = 3 * (self._u0 + np.arange(r))[:, None] + np.arange(3)  # (r, 3)
-        rows.append(np.repeat(ring_rows, 3, axis=1).ravel())
-        cols.append(np.tile(u_cols, (1, 3)).ravel())
-        data.append(np.tile(rot.ravel(), r))
-        # t: identity.
-        t_cols = 3 * self._t + np.arange(3)
-        rows.append(ring_rows.ravel())
-        cols.append(np.tile(t_cols, r))
-        data.append(np.ones(3 * r))
-        # w: dR/dw_a (arm_k).
-        arm = self._arm + u
-        dw = np.einsum("aij,kj->kia", d_r, arm)  # (r, 3 rows, 3 a)
-        w_cols = 3 * (self._t + 1) + np.arange(3)
-        rows.append(np.repeat(ring_rows, 3, axis=1).ravel())
-        cols.append(np.tile(w_cols, 3 * r))
-        data.append(dw.ravel())
-        return sp.csr_matrix(
-            (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(3 * self.n_nodes, 3 * self.n_reduced),
-        )
+        g = self._full_gradient(y)[1]
+        out = self._assembly.gradient(g, self._node_jacobians(u, rot, d_r))
+        out += self._k_ring @ y.ravel()
+        return out
 
     def hessian(self, y: FloatArray, project: bool = False) -> sp.csr_matrix:
         y = as_positions(y)
         u, _, _, w = self.parts(y)
         rot, d_r, d2_r = rotation_and_derivatives(w)
-        x = self.expand(y)
-        jac = self._jacobian(u, rot, d_r)
-        g_ring = self.energy.gradient(x).reshape(-1, 3)[self.ring_nodes]
-        arm = self._arm + u
-        ww = np.einsum("ki,abij,kj->ab", g_ring, d2_r, arm)
-        if project:
+        x, g = self._full_gradient(y)
+        assembly = self._assembly
+        g_ring = g.reshape(-1, 3)[self.ring_nodes]
+        ww = np.einsum("ki,abij,kj->ab", g_ring, d2_r, self._arm + u)
+        if project:  # clamp the w-w curvature and drop the w-u coupling (module docstring)
             ww = project_psd(ww[None])[0]
-        w0 = 3 * (self._t + 1)
-        w_idx = w0 + np.arange(3)
-        rows = [np.repeat(w_idx, 3)]
-        cols = [np.tile(w_idx, 3)]
-        data = [ww.ravel()]
-        if not project:
-            # C_{w_a, u_kj} = (dR_a^T g_k)_j, and its transpose.
-            r = self.ring_nodes.size
-            wu = np.einsum("aij,ki->kaj", d_r, g_ring)  # (r, a, j)
-            u_cols = 3 * (self._u0 + np.arange(r))[:, None, None] + np.arange(3)[None, None, :]
-            a_rows = np.broadcast_to(w_idx[None, :, None], wu.shape)
-            u_cols = np.broadcast_to(u_cols, wu.shape)
-            rows += [a_rows.ravel(), u_cols.ravel()]
-            cols += [u_cols.ravel(), a_rows.ravel()]
-            data += [wu.ravel(), wu.ravel()]
-        n_cols = 3 * self.n_reduced
-        curvature = sp.csr_matrix(
-            (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(n_cols, n_cols),
-        )
-        h = self.energy.hessian(x, project)
-        return (jac.T @ h @ jac + curvature + self._k_ring).tocsr()
+            wu = np.zeros((self.ring_nodes.size, 3, 3))
+        else:
+            wu = np.einsum("aij,ki->kaj", d_r, g_ring)  # C_{w_a, u_kj} = (dR_a^T g_k)_j
+        values = np.concatenate([ww.ravel(), wu.ravel(), wu.ravel(), self._k_values])
+        return assembly.hessian(x, self._node_jacobians(u, rot, d_r), project, values)
 
     def element_dofs(self) -> list[IntArray]:
         raise NotImplementedError("ElasticRing is a top-level energy: wrap a Sum, not into one")

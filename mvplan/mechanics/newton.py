@@ -1,19 +1,21 @@
 """Newton's method with an Armijo line search for the minimiser of a potential energy.
 
-The linear solver: scipy's SuperLU (``splu``) with the ``MMD_AT_PLUS_A`` ordering, symmetric
-mode and ``diag_pivot_thresh=0``, so pivots stay on the diagonal and the factorisation is an
-``L D L^T`` of the symmetrically permuted matrix. By Sylvester's law of inertia the signs of
-``diag(U) = D`` are the signs of the eigenvalues: **one factorisation both solves and proves
-definiteness**, with no wasted Cholesky attempt. ``benchmarks/bench_factorisation.py``
-measured (factor + one solve, median ms, ring-on-springs Hessians, 2-core machine):
+The linear solver: :class:`~.ldl.FreeLDL`, QDLDL's ``L D L^T`` without pivoting. The Hessian's
+sparsity pattern is fixed for a solve, so its symbolic analysis (AMD ordering, elimination
+tree) is done once and every later factorisation is a numeric ``update``; the signs of ``D``
+are the signs of the eigenvalues (Sylvester's law of inertia), so **one factorisation both
+solves and proves definiteness**, with no wasted Cholesky attempt.
+``benchmarks/bench_factorisation.py`` measured (factor + one solve, median ms, ring-on-springs
+Hessians, 2-core machine):
 
 =================================  =========  =========  =========
 method                             128 nodes  256 nodes  512 nodes
 =================================  =========  =========  =========
-splu MMD_AT_PLUS_A symmetric       0.35       0.68       1.32
-splu COLAMD (default)              0.47       0.94       2.33
-factorized / spsolve (SuperLU)     0.47       0.94       2.30
-dense cho_factor (incl. toarray)   0.78       3.82       30.2
+qdldl update (analysis reused)     0.08       0.15       0.30
+splu MMD_AT_PLUS_A symmetric       0.37       0.68       1.31
+qdldl (analysis + factor)          0.63       0.91       1.52
+splu COLAMD (default)              0.48       0.93       2.36
+dense cho_factor (incl. toarray)   0.91       4.50       29.0
 =================================  =========  =========  =========
 
 Hessian policy (DESIGN.md section 6): the exact Hessian first; where its factorisation shows it
@@ -31,12 +33,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike
 
 from mvplan.errors import ConvergenceError, MvplanError
 from mvplan.mechanics.assembly import FloatArray, IntArray
+from mvplan.mechanics.ldl import FreeLDL
 from mvplan.mechanics.terms import EnergyTerm, as_positions
 
 __all__ = [
@@ -121,20 +122,6 @@ def free_dofs(free: ArrayLike | None, n_nodes: int) -> IntArray:
     return np.flatnonzero(mask.ravel())
 
 
-def _factor_definite(h: sp.csc_matrix) -> spla.SuperLU | None:
-    """LDL^T-like factorisation of ``h``, or None if ``h`` is not positive definite."""
-    try:
-        lu = spla.splu(
-            h, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options={"SymmetricMode": True}
-        )
-    except RuntimeError:  # exactly singular
-        return None
-    pivots = lu.U.diagonal()
-    if not np.array_equal(lu.perm_r, lu.perm_c) or not np.all(np.isfinite(pivots)):
-        return None  # off-diagonal pivoting: the pivot signs prove nothing
-    return lu if np.all(pivots > 0.0) else None
-
-
 def roundoff_floor(energy: EnergyTerm, x: FloatArray, free: IntArray) -> float:
     """Residual force (N) that rounding the positions ``x`` alone can cause.
 
@@ -143,36 +130,31 @@ def roundoff_floor(energy: EnergyTerm, x: FloatArray, free: IntArray) -> float:
     above ``rtol * load_norm`` (e.g. a 256-node ring: 4e-8 N against 1e-8 of a 0.67 N load);
     :func:`solve` accepts it only once Newton steps have shrunk to the rounding of ``x``.
     """
-    h = abs(_restrict(energy.hessian(x), free))
+    h = abs(energy.hessian(x)[free][:, free])
     return float(np.finfo(float).eps * np.linalg.norm(h @ np.abs(x.ravel()[free])))
 
 
-def _restrict(h: sp.csr_matrix, free: IntArray) -> sp.csc_matrix:
-    return h[free][:, free].tocsc()
-
-
 def _direction(
-    energy: EnergyTerm, x: FloatArray, g: FloatArray, free: IntArray, try_exact: bool
+    energy: EnergyTerm, x: FloatArray, g: FloatArray, ldl: FreeLDL, try_exact: bool
 ) -> tuple[FloatArray, str, int]:
     """Newton direction on the free DOFs: (dx, kind, number of factorisations)."""
     count = 0
     if try_exact:
-        lu = _factor_definite(_restrict(energy.hessian(x), free))
         count += 1
-        if lu is not None:
-            return -lu.solve(g), "exact", count
-    h = _restrict(energy.hessian(x, project=True), free)
-    lu = _factor_definite(h)
+        if ldl.factor(energy.hessian(x)):
+            return -ldl.solve(g), "exact", count
+    h = energy.hessian(x, project=True)
     count += 1
+    definite = ldl.factor(h)
     kind = "projected"
-    shift = 1e-10 * max(float(np.abs(h.diagonal()).max()), 1e-300)
-    while lu is None and count < 12:  # singular projected Hessian (a free rigid mode)
-        lu = _factor_definite((h + shift * sp.identity(h.shape[0], format="csc")).tocsc())
+    shift = 1e-10 * max(float(np.abs(h.diagonal()[ldl.free]).max()), 1e-300)
+    while not definite and count < 12:  # singular projected Hessian (a free rigid mode)
+        definite = ldl.factor(h, shift)
         count += 1
         kind, shift = "projected+shift", 100.0 * shift
-    if lu is None:
+    if not definite:
         return -g, "gradient", count
-    return -lu.solve(g), kind, count
+    return -ldl.solve(g), kind, count
 
 
 def _line_search(
@@ -262,6 +244,7 @@ def solve(
     history: list[NewtonStep] = []
     best: tuple[float, FloatArray] = (np.inf, x.copy())
     skip, streak = 0, 0
+    ldl = FreeLDL(free_idx)  # one symbolic analysis for the whole solve
 
     floor = 0.0
 
@@ -294,7 +277,7 @@ def solve(
             break
         if cancel is not None and cancel():
             raise Cancelled(f"solve cancelled at iteration {iteration}", result(x, g_norm, False))
-        step = _step(energy, x, g, g_norm, e0, free_idx, skip == 0, step_cap, max_step)
+        step = _step(energy, x, g, g_norm, e0, ldl, skip == 0, step_cap, max_step)
         if step is None:
             raise NotConverged(
                 f"line search failed at iteration {iteration}, residual {g_norm:.3g} N "
@@ -325,7 +308,7 @@ def _step(
     g: FloatArray,
     g_norm: float,
     e0: float,
-    free: IntArray,
+    ldl: FreeLDL,
     try_exact: bool,
     step_cap: float | None,
     max_step: Callable[[FloatArray, FloatArray], float] | None,
@@ -334,7 +317,8 @@ def _step(
     factorisations = 0
     kinds = [try_exact, False] if try_exact else [False]
     for exact in kinds:
-        d_free, kind, count = _direction(energy, x, g, free, exact)
+        d_free, kind, count = _direction(energy, x, g, ldl, exact)
+        free = ldl.free
         factorisations += count
         flat = np.zeros(x.size)
         flat[free] = d_free

@@ -38,11 +38,14 @@ rounding floor of the residual; six exact parameters have neither problem.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from mvplan.mechanics.assembly import FloatArray, IntArray, project_psd
+from mvplan.mechanics.reduction import ReducedAssembly
 from mvplan.mechanics.terms import EnergyTerm, as_positions
 
 __all__ = ["RigidReduced", "RigidRingMap", "rotation_and_derivatives"]
@@ -95,8 +98,23 @@ def rotation_and_derivatives(w: ArrayLike) -> tuple[FloatArray, FloatArray, Floa
         ``dR[a] = dR/dw_a``.
     d2R : (3, 3, 3, 3) float
         ``d2R[a, b] = d2R/(dw_a dw_b)``.
+
+    The arrays are read-only: the last few results are cached, since Newton asks for the same
+    rotation several times an iteration (positions, Jacobian, curvature).
     """
     w = np.asarray(w, dtype=float).reshape(3)
+    return _rotation_cached(float(w[0]), float(w[1]), float(w[2]))
+
+
+@functools.lru_cache(maxsize=8)
+def _rotation_cached(w0: float, w1: float, w2: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    out = _rotation_and_derivatives(np.array([w0, w1, w2]))
+    for array in out:
+        array.setflags(write=False)
+    return out
+
+
+def _rotation_and_derivatives(w: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     s = float(w @ w)
     if s > _MAX_ANGLE**2:
         raise ValueError("rotation vector longer than 3 pi: re-base the rigid map")
@@ -220,6 +238,8 @@ class RigidReduced:
         other[self.ring_nodes] = False
         self.other_nodes: IntArray = np.flatnonzero(other)
         self._template = np.zeros((self.n_nodes, 3))
+        self._last: tuple[FloatArray, FloatArray, FloatArray] | None = None
+        self._assembly = self._build_assembly()
 
     @property
     def n_reduced(self) -> int:
@@ -245,45 +265,50 @@ class RigidReduced:
         x[self.ring_nodes] = self.ring_map.positions(y[-2:].ravel())
         return x
 
-    def _jacobian(self, q: FloatArray) -> sp.csr_matrix:
-        """Sparse ``dx/dy : (3 n, 3 (m + 2))``."""
-        other_rows = (3 * self.other_nodes[:, None] + np.arange(3)).ravel()
-        ring_rows = (3 * self.ring_nodes[:, None] + np.arange(3)).ravel()
-        n_cols = 3 * self.n_reduced
-        rows = np.concatenate([other_rows, np.repeat(ring_rows, 6)])
-        cols = np.concatenate(
-            [np.arange(other_rows.size), np.tile(np.arange(n_cols - 6, n_cols), ring_rows.size)]
+    def _build_assembly(self) -> ReducedAssembly:
+        """``J^T g`` and ``J^T H J`` over a fixed pattern (built once, with the model)."""
+        m = self.other_nodes.size
+        w_dofs = 3 * m + 3 + np.arange(3)
+        return ReducedAssembly(
+            self.energy,
+            self.n_nodes,
+            self.ring_nodes,
+            np.broadcast_to(3 * m + np.arange(6), (self.ring_nodes.size, 6)),
+            np.arange(m),
+            3 * self.n_reduced,
+            extra=(np.repeat(w_dofs, 3), np.tile(w_dofs, 3)),  # the map's w-w curvature
         )
-        data = np.concatenate([np.ones(other_rows.size), self.ring_map.jacobian(q).ravel()])
-        return sp.csr_matrix((data, (rows, cols)), shape=(3 * self.n_nodes, n_cols))
+
+    def _node_jacobians(self, q: FloatArray) -> FloatArray:
+        return self.ring_map.jacobian(q).reshape(-1, 3, 6)
 
     def value(self, y: FloatArray) -> float:
         return self.energy.value(self.expand(y))
 
+    def _full_gradient(self, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Full positions and gradient at ``y``, remembered for the Hessian at the same ``y``."""
+        y = as_positions(y)
+        if self._last is not None and np.array_equal(self._last[0], y):
+            return self._last[1], self._last[2]
+        x = self.expand(y)
+        g = self.energy.gradient(x)
+        self._last = (y.copy(), x, g)
+        return x, g
+
     def gradient(self, y: FloatArray) -> FloatArray:
         q = self.parameters(y)
-        return np.asarray(self._jacobian(q).T @ self.energy.gradient(self.expand(y)))
+        return self._assembly.gradient(self._full_gradient(y)[1], self._node_jacobians(q))
 
     def hessian(self, y: FloatArray, project: bool = False) -> sp.csr_matrix:
         q = self.parameters(y)
-        x = self.expand(y)
-        jac = self._jacobian(q)
-        g_ring = self.energy.gradient(x).reshape(-1, 3)[self.ring_nodes].ravel()
-        curvature = np.einsum("i,iab->ab", g_ring, self.ring_map.second_derivatives(q))
+        x, g = self._full_gradient(y)
+        g_ring = g.reshape(-1, 3)[self.ring_nodes]
+        d2_r = rotation_and_derivatives(q[3:])[2]
+        # The map's curvature sum_k g_k . d2x_k/dw dw (only its w-w block is non-zero).
+        curvature = np.einsum("ki,abij,kj->ab", g_ring, d2_r, self.ring_map._arm)
         if project:  # the load's rotational stiffness can be indefinite: clamp it
             curvature = project_psd(curvature[None])[0]
-        n_cols = jac.shape[1]
-        extra = sp.coo_matrix(
-            (
-                curvature.ravel(),
-                (
-                    np.repeat(np.arange(n_cols - 6, n_cols), 6),
-                    np.tile(np.arange(n_cols - 6, n_cols), 6),
-                ),
-            ),
-            shape=(n_cols, n_cols),
-        )
-        return (jac.T @ self.energy.hessian(x, project) @ jac + extra).tocsr()
+        return self._assembly.hessian(x, self._node_jacobians(q), project, curvature.ravel())
 
     def element_dofs(self) -> list[IntArray]:
         raise NotImplementedError("RigidReduced is a top-level energy: wrap a Sum, not into one")

@@ -178,10 +178,28 @@ class AnnuloplastyModel:
 
 @dataclass(frozen=True)
 class AnnuloplastyState:
-    """A solved configuration, for warm starts: annulus and ring nodes, valve frame, mm."""
+    """A solved configuration, for warm starts (valve frame, mm).
+
+    Attributes
+    ----------
+    annulus_points : (n, 3) float
+        The annulus nodes at equilibrium.
+    ring_points : (r, 3) float
+        The ring nodes at equilibrium.
+    annulus_leg_u : (2 k,) float, optional
+        Annulus parameters of the suture legs (a warm start moves the tissue with them).
+    rigid_annulus_points : (n, 3) float, optional
+        The annulus at the end of the rigid-ring stage (elastic rings; see
+        :func:`simulate_annuloplasty`).
+    ring_deformation : (r, 6) float, optional
+        Elastic displacement (mm) and rotation (rad) of each ring node in the ring's frame.
+    """
 
     annulus_points: FloatArray
     ring_points: FloatArray
+    annulus_leg_u: FloatArray | None = None
+    rigid_annulus_points: FloatArray | None = None
+    ring_deformation: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -412,14 +430,6 @@ def _ring_stiffness(spec: RingSpec, u: FloatArray, rest: FloatArray, up: FloatAr
     )
 
 
-def _warm_rigid(rest: FloatArray, previous: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Rigid motion ``(t, w)`` taking ``rest`` nearest to ``previous`` about rest's centroid."""
-    c = rest.mean(axis=0)
-    rot, _ = Rotation.align_vectors(previous - previous.mean(axis=0), rest - c)
-    t = previous.mean(axis=0) - c
-    return t, rot.as_rotvec()
-
-
 def simulate_annuloplasty(
     annulus: Annulus,
     spec: RingSpec | None,
@@ -450,7 +460,11 @@ def simulate_annuloplasty(
     ring_nodes : int
     rtol, max_iterations : solver settings (DESIGN.md section 6).
     warm_start : AnnuloplastyState, optional
-        A previous solution with the same node counts (e.g. before a pose edit).
+        A previous solution with the same node counts (e.g. before a pose edit; another
+        discretisation is ignored). The tissue displacement is carried along the annulus with
+        the suture legs, the ring is fitted to its sutures (least squares), and an elastic
+        ring starts from its previous deformation. The equilibrium found is the cold solve's
+        (to the tolerance): only the path to it changes.
     warn_fraction : float
         Flag sutures whose force reaches this fraction of the pull-out strength.
     pre : Measurements, optional
@@ -526,8 +540,10 @@ def simulate_annuloplasty(
     y_rigid = rigid_system.reduced(x_start, np.zeros(6))
     # The pretension: the out-of-balance force the moment the sutures are tied.
     load_norm = float(np.linalg.norm(rigid_system.gradient(y_rigid)))
-    if warm_start is not None:
-        y_rigid = _warm(y_rigid, warm_start, ring_rest, n, r_count)
+    warm = _Warm.of(warm_start, native, a_u, r_count)
+    if warm is not None:  # start from the previous rigid stage, the ring fitted to its sutures
+        y_rigid[:n] = warm.rigid_annulus()
+        y_rigid[-2:] = _ring_onto(np.vstack([y_rigid[:n], ring_rest]), ring_rest, suture_term)
     settings: dict[str, Any] = {"rtol": rtol, "progress": progress, "cancel": cancel}
     # Stage 1: the ring as a rigid body (the answer for rigid rings); Newton converges in a few
     # exact steps. Stage 2 (other rings): the ring linear elastic about the pose stage 1 found,
@@ -549,6 +565,14 @@ def simulate_annuloplasty(
         )
         y0 = system.reduced(rigid_system.expand(first.x))
         y0[-2:] = first.x[-2:]
+        deformation_before = None if warm is None else warm.state.ring_deformation
+        if warm is not None and deformation_before is not None:
+            # The previous elastic state: its deformation in the ring's own frame, and its
+            # tissue displacement beyond the rigid stage's, moved along with the sutures.
+            y0[:n] += warm.elastic_offset()
+            y0[n : n + 2 * r_count] = np.vstack(
+                [deformation_before[:, :3], deformation_before[:, 3:]]
+            )
         free = system.free_mask(hold_frame=True)
         second = solve(
             system,
@@ -568,11 +592,14 @@ def simulate_annuloplasty(
     k = len(sutures)
     forces = np.linalg.norm(legs[:k] + legs[k:], axis=1)
     regions = _regions(annulus, np.array([s.annulus_u for s in sutures]))
+    rigid_annulus = rigid_system.expand(first.x)[:n]
     if rigid:
         deformation = np.zeros(r_count)
         max_rotation = 0.0
+        ring_z = None
     else:
-        u, _, _, w = system.parts(result.x)
+        u, theta, _, w = system.parts(result.x)
+        ring_z = np.hstack([u, theta])
         rot = Rotation.from_rotvec(w).as_matrix()
         deformation = np.linalg.norm(u @ rot.T, axis=1)
         max_rotation = system.max_relative_rotation(result.x)
@@ -600,7 +627,9 @@ def simulate_annuloplasty(
         ring_model="rigid body" if rigid else "elastic rod",
         ring_max_rotation_rad=max_rotation,
         solve=result,
-        state=AnnuloplastyState(ann_after.copy(), ring_after.copy()),
+        state=AnnuloplastyState(
+            ann_after.copy(), ring_after.copy(), a_u.copy(), rigid_annulus.copy(), ring_z
+        ),
         tissue=tissue,
         warn_fraction=warn_fraction,
         sutures=tuple(sutures),
@@ -608,17 +637,79 @@ def simulate_annuloplasty(
     )
 
 
-def _warm(
-    y0: FloatArray, state: AnnuloplastyState, ring_rest: FloatArray, n: int, r_count: int
+@dataclass(frozen=True)
+class _Warm:
+    """A usable previous state, its tissue carried along with the sutures to their new legs."""
+
+    state: AnnuloplastyState
+    native: FloatArray
+    old_leg_u: FloatArray | None
+    new_leg_u: FloatArray
+
+    @classmethod
+    def of(
+        cls, state: AnnuloplastyState | None, native: FloatArray, leg_u: FloatArray, r_count: int
+    ) -> _Warm | None:
+        """None (start cold) without a state or for one of another discretisation."""
+        if state is None or state.rigid_annulus_points is None:
+            return None
+        if state.annulus_points.shape != native.shape or state.ring_points.shape != (r_count, 3):
+            return None
+        old = state.annulus_leg_u
+        old = old if old is not None and old.shape == leg_u.shape else None
+        return cls(state, native, old, leg_u)
+
+    def _carried(self, previous: FloatArray) -> FloatArray:
+        if self.old_leg_u is None:
+            return previous.copy()
+        moved = _carried_displacement(previous - self.native, self.old_leg_u, self.new_leg_u)
+        return self.native + moved
+
+    def rigid_annulus(self) -> FloatArray:
+        """The annulus ``(n, 3)`` at the end of the previous rigid stage, carried."""
+        assert self.state.rigid_annulus_points is not None  # checked in `of`
+        return self._carried(self.state.rigid_annulus_points)
+
+    def elastic_offset(self) -> FloatArray:
+        """What the previous elastic stage added to the rigid stage's annulus ``(n, 3)``."""
+        return self._carried(self.state.annulus_points) - self.rigid_annulus()
+
+
+def _carried_displacement(
+    displacement: FloatArray, old_leg_u: FloatArray, new_leg_u: FloatArray
 ) -> FloatArray:
-    """Start from a previous solution: its annulus, the new ring moved rigidly onto the old."""
-    if state.annulus_points.shape != (n, 3) or state.ring_points.shape != (r_count, 3):
-        return y0  # a different discretisation: start cold
-    y = np.array(y0, dtype=float).reshape(-1, 3)
-    y[:n] = state.annulus_points
-    t, w = _warm_rigid(ring_rest, state.ring_points)
-    y[-2], y[-1] = t, w
-    return y
+    """The annulus displacement ``(n, 3)`` moved along the annulus with the suture legs.
+
+    A ring moved along the annulus moves its sutures, and the tissue each suture gathers moves
+    with it: node ``u`` takes the old displacement at ``u - shift(u)``, ``shift`` interpolated
+    (periodically) between the legs' parameter shifts.
+    """
+    n = displacement.shape[0]
+    node_u = np.arange(n) / n
+    shift = np.mod(new_leg_u - old_leg_u + 0.5, 1.0) - 0.5
+    at = np.mod(new_leg_u, 1.0)
+    order = np.argsort(at)
+    shift_at_nodes = np.interp(node_u, at[order], shift[order], period=1.0)
+    source = np.mod(node_u - shift_at_nodes, 1.0)
+    return np.stack(
+        [np.interp(source, node_u, displacement[:, c], period=1.0) for c in range(3)], axis=1
+    )
+
+
+def _ring_onto(
+    x: FloatArray, ring_rest: FloatArray, sutures: Sutures
+) -> tuple[FloatArray, FloatArray]:
+    """Rigid motion ``(t, w)`` of the ring (about its rest centroid) closest to its sutures.
+
+    The least-squares fit (Kabsch) of the ring legs at rest onto their annulus legs in ``x``:
+    the ring pose that minimises the suture energy with the annulus held.
+    """
+    annulus_legs = np.einsum("mj,mjc->mc", sutures.weights[:, :2], x[sutures.nodes[:, :2]])
+    ring_legs = -np.einsum("mj,mjc->mc", sutures.weights[:, 2:], x[sutures.nodes[:, 2:]])
+    c = ring_rest.mean(axis=0)
+    a_mean, r_mean = annulus_legs.mean(axis=0), ring_legs.mean(axis=0)
+    rot, _ = Rotation.align_vectors(annulus_legs - a_mean, ring_legs - r_mean)
+    return a_mean - c - rot.apply(r_mean - c), rot.as_rotvec()
 
 
 def _no_device(
@@ -653,7 +744,7 @@ def _no_device(
         ring_model="none",
         ring_max_rotation_rad=0.0,
         solve=result,
-        state=AnnuloplastyState(x.copy(), empty),
+        state=AnnuloplastyState(x.copy(), empty, rigid_annulus_points=x.copy()),
         tissue=tissue,
         warn_fraction=warn_fraction,
     )

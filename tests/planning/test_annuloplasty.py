@@ -235,8 +235,9 @@ def test_true_sized_rings_reduce_septal_lateral_in_the_published_order(healthy, 
 # -- solver behaviour ----------------------------------------------------------------------
 
 
-def test_warm_start_reaches_the_same_equilibrium(healthy, catalogue):
-    spec = catalogue.family("physio-like").spec(30.0)
+@pytest.mark.parametrize("family", ["classic-like", "physio-like"])
+def test_warm_start_reaches_the_same_equilibrium_in_no_more_iterations(healthy, catalogue, family):
+    spec = catalogue.family(family).spec(30.0)
     placement = auto_place(healthy, spec).placement
     moved = rotated_about_normal(translated(placement, 1.0, 0.0, 0.0), 2.0)
     moved = with_suture_count(healthy, spec, moved, len(placement.sutures))
@@ -245,6 +246,11 @@ def test_warm_start_reaches_the_same_equilibrium(healthy, catalogue):
     warm = simulate_annuloplasty(healthy, spec, moved, warm_start=first.state)
     assert np.abs(cold.annulus_after_valve - warm.annulus_after_valve).max() < 1e-6
     assert np.allclose(cold.suture_forces_n, warm.suture_forces_n, atol=1e-6)
+    assert warm.solve.iterations <= cold.solve.iterations
+    # A state of another discretisation is not used (and does no harm).
+    other = simulate_annuloplasty(healthy, spec, moved, annulus_nodes=64)
+    again = simulate_annuloplasty(healthy, spec, moved, warm_start=other.state)
+    assert again.solve.iterations == cold.solve.iterations
 
 
 def test_not_converging_raises_with_the_best_state(healthy, catalogue):
