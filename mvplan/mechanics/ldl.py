@@ -40,6 +40,7 @@ class FreeLDL:
         self._indices: IntArray = np.zeros(0, np.int32)
         self._indptr: IntArray = np.zeros(0, np.int32)
         self._solver: qdldl.Solver | None = None
+        self._upper = sp.csc_matrix((0, 0))
 
     def _analyse(self, h: sp.csr_matrix) -> None:
         """Map ``h``'s stored entries to the upper triangle (CSC) of its free block."""
@@ -61,6 +62,10 @@ class FreeLDL:
         if self._diagonal.size != self.free.size:
             raise ValueError("the Hessian pattern must store every diagonal entry")
         self._pattern = (h.indptr.copy(), h.indices.copy())
+        self._upper = sp.csc_matrix(
+            (np.zeros(self._gather.size), self._indices, self._indptr),
+            shape=(self.free.size, self.free.size),
+        )
         self._solver = None
 
     def _same_pattern(self, h: sp.csr_matrix) -> bool:
@@ -78,15 +83,14 @@ class FreeLDL:
         shift : float
             Added to the diagonal (N/mm).
         """
-        h = sp.csr_matrix(h)
+        if not isinstance(h, sp.csr_matrix):
+            h = sp.csr_matrix(h)
         if not self._same_pattern(h):
             self._analyse(h)
-        data = h.data[self._gather]
+        upper = self._upper  # the same pattern: only its values change
+        np.take(h.data, self._gather, out=upper.data)
         if shift:
-            data[self._diagonal] += shift
-        upper = sp.csc_matrix(
-            (data, self._indices, self._indptr), shape=(self.free.size, self.free.size)
-        )
+            upper.data[self._diagonal] += shift
         try:
             if self._solver is None:
                 self._solver = qdldl.Solver(upper, upper=True)
