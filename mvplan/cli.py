@@ -75,6 +75,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--list", action="store_true", help="list the cases and their parameters")
     verify.set_defaults(handler=_cmd_verify)
+
+    gui = sub.add_parser(
+        "gui",
+        parents=[common],
+        help="the desktop application",
+        description="Open the planning window, with an annulus or plan file if given. "
+        "With --screenshot PNG --exit it draws the window (off screen when there is no "
+        "display) to a PNG image and exits.",
+    )
+    gui.add_argument("file", nargs="?", help="annulus file or plan file (*.mvplan.json)")
+    gui.add_argument("--screenshot", metavar="PNG", help="write the window to this PNG image")
+    gui.add_argument("--exit", action="store_true", help="exit once drawn (batch use)")
+    gui.add_argument(
+        "--size",
+        type=_window_size,
+        default=(1280, 800),
+        metavar="WxH",
+        help="window size in pixels (default 1280x800)",
+    )
+    gui.set_defaults(handler=_cmd_gui)
     return parser
 
 
@@ -100,13 +120,43 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def gui_main() -> int:
-    """Entry point of the ``mvplan-gui`` script (the desktop application)."""
-    print(
-        "mvplan: the desktop application is not available in this version yet; "
-        "use `mvplan measure FILE` meanwhile",
-        file=sys.stderr,
-    )
-    return EXIT_BAD_INPUT
+    """Entry point of the ``mvplan-gui`` script: ``mvplan gui`` with the same arguments."""
+    return main(["gui", *sys.argv[1:]])
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    """``WxH`` in pixels, each from 320 to 8192."""
+    width, sep, height = text.lower().partition("x")
+    try:
+        size = (int(width), int(height))
+    except ValueError:
+        size = (0, 0)
+    if not sep or not all(320 <= v <= 8192 for v in size):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size WxH (e.g. 1280x800)")
+    return size
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    """``mvplan gui [FILE] [--screenshot PNG] [--exit] [--size WxH]``."""
+    from mvplan.headless import configure_headless, has_display, osmesa_available
+
+    # --exit, or a screenshot with no screen to show the window on afterwards, is a batch
+    # run: drawn off screen whenever that works (a fixed size, no window flashing up).
+    batch = args.exit or (args.screenshot is not None and not has_display())
+    if batch:
+        configure_headless(force=osmesa_available())
+    elif not has_display():
+        raise MvplanError(
+            "no display to show the window on (DISPLAY is not set); run it on a desktop, "
+            "under xvfb-run, or with --screenshot PNG --exit"
+        )
+    from mvplan.gui import run  # lazily: Qt and VTK load only for this command
+
+    code = run(args.file, screenshot=args.screenshot, exit_after=batch, size=args.size)
+    if args.json and batch:
+        out = {"file": args.file, "screenshot": args.screenshot, "size": list(args.size)}
+        print(json.dumps(out))
+    return code
 
 
 def _report_error(args: argparse.Namespace, exc: BaseException, code: int) -> int:

@@ -1,0 +1,119 @@
+"""The application: open a file, show the window, and (in batch) take a screenshot and exit.
+
+``run`` reads the file before any window exists, so a bad file is one line and exit code 2
+from ``mvplan gui`` (the error propagates to :func:`mvplan.cli.main`), never a half-built
+window. Before a screenshot the preview is left to finish (at most
+:data:`SETTLE_TIMEOUT_S`) so the picture shows the solved plan. With ``exit_after`` the run
+is a batch one: no notice, no recent files, no saved layout, no questions; a screenshot
+alone (on a desktop) skips the first-start notice and then leaves the window open.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QMessageLogContext, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication
+
+from mvplan import __version__
+from mvplan.errors import InputError
+from mvplan.gui.compat import guard_none_refcount
+from mvplan.gui.document import PlanDocument
+from mvplan.gui.main_window import MainWindow
+
+#: Longest wait for the preview solve before a batch screenshot, s.
+SETTLE_TIMEOUT_S = 60.0
+
+
+#: Qt messages that say nothing to a user (the off-screen platform's limits).
+QUIET_QT_MESSAGES = ("propagateSizeHints",)
+
+
+def _qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    if any(text in message for text in QUIET_QT_MESSAGES):
+        return
+    print(f"qt: {message}", file=sys.stderr)
+
+
+def application() -> QApplication:
+    """The QApplication (created once, named for QSettings)."""
+    app = QApplication.instance()
+    if app is None:
+        qInstallMessageHandler(_qt_message)
+        app = QApplication([sys.argv[0] if sys.argv else "mvplan"])
+    QCoreApplication.setOrganizationName("mvplan")
+    QCoreApplication.setApplicationName("mvplan")
+    QCoreApplication.setApplicationVersion(__version__)
+    guard_none_refcount(app)
+    assert isinstance(app, QApplication)
+    return app
+
+
+def settle(window: MainWindow, timeout: float = SETTLE_TIMEOUT_S) -> bool:
+    """Run the event loop until the preview is idle and the view drawn; False on timeout."""
+    app = QApplication.instance()
+    assert app is not None
+    deadline = time.monotonic() + timeout
+    idle = False
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if not window.preview.busy and window.document.preview.status != "solving":
+            idle = True
+            break
+        time.sleep(0.005)
+    app.processEvents()
+    window.view.render_now()
+    return idle
+
+
+def run(
+    file: str | Path | None = None,
+    *,
+    screenshot: str | Path | None = None,
+    exit_after: bool = False,
+    size: tuple[int, int] = (1280, 800),
+) -> int:
+    """Open ``file`` (an annulus or a plan) in the window; return the exit code.
+
+    Raises
+    ------
+    MvplanError, OSError
+        ``file`` cannot be read (before any window is made), or the screenshot cannot be
+        written.
+    """
+    document = PlanDocument()
+    if file is not None:
+        document.open(file)
+    if screenshot is not None:
+        folder = Path(screenshot).resolve().parent
+        if not folder.is_dir():
+            raise InputError(f"cannot write {Path(screenshot).name}: {folder} does not exist")
+    app = application()
+    interactive = not exit_after
+    window = MainWindow(
+        document,
+        show_notice=interactive and screenshot is None,
+        remember=interactive,
+        confirm_discard=interactive,
+    )
+    window.resize(*size)
+    if file is not None and interactive:
+        window.recent.add(Path(file))
+    window.show()
+    if screenshot is not None:
+        settle(window)
+        try:
+            window.save_screenshot(screenshot)
+        except BaseException:
+            window.shutdown()
+            raise
+    if interactive:
+        return int(app.exec())
+    window.shutdown()
+    window.close()
+    return 0
+
+
+__all__ = ["SETTLE_TIMEOUT_S", "application", "run", "settle"]

@@ -1,0 +1,381 @@
+"""The ring catalogue panel: filter the families, see the recommended size and why, place one.
+
+Filters: complete ring or band, planar / saddle / 3D, stiffness class, adjustable. Choosing a
+family shows its sizes with the size the sizing policy recommends for this annulus marked and
+its reason spelled out; *Place ring* (or a double click) puts it on the annulus at its
+automatic placement. Changing the size or the adjustment of the ring in use applies at once.
+Every action is one document call (one undo step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mvplan.errors import InputError, MvplanError
+from mvplan.gui.document import PlanDocument
+from mvplan.rings.spec import RingFamily
+
+#: Sizing policies offered, as (label, policy text for ``recommend_size``).
+POLICIES = (
+    ("True size", "true-size"),
+    ("Undersize by 1", "undersize:1"),
+    ("Undersize by 2", "undersize:2"),
+    ("Oversize by 1", "oversize:1"),
+)
+
+_ANY = "Any"
+
+
+def _kind(family: RingFamily) -> str:
+    return "Ring" if family.closed else "Band"
+
+
+def _stiffness(family: RingFamily) -> str:
+    segmental = bool(family.stiffness.segments)
+    return family.stiffness.stiffness_class + ("*" if segmental else "")
+
+
+class CataloguePanel(QWidget):
+    """Ring and band families with filters, sizes and the recommendation (module docstring)."""
+
+    def __init__(
+        self,
+        document: PlanDocument,
+        report: Callable[[BaseException], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._report = report
+        self._updating = False
+
+        self.type_filter = self._combo(_ANY, "Ring", "Band")
+        self.shape_filter = self._combo(_ANY, "planar", "saddle", "3d")
+        self.stiffness_filter = self._combo(_ANY, "rigid", "semi-rigid", "flexible")
+        self.adjustable_filter = self._combo(_ANY, "Adjustable", "Fixed")
+        filters = QGridLayout()
+        filters.setHorizontalSpacing(6)
+        filters.setVerticalSpacing(3)
+        for i, (text, combo) in enumerate(
+            (
+                ("Type", self.type_filter),
+                ("Shape", self.shape_filter),
+                ("Stiffness", self.stiffness_filter),
+                ("Adjust.", self.adjustable_filter),
+            )
+        ):
+            label = QLabel(text)
+            label.setBuddy(combo)
+            filters.addWidget(label, i // 2, 2 * (i % 2))
+            filters.addWidget(combo, i // 2, 2 * (i % 2) + 1)
+        filters.setColumnStretch(1, 1)
+        filters.setColumnStretch(3, 1)
+
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("ringList")
+        self.tree.setHeaderLabels(["Family", "Type", "Shape", "Stiffness"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setMinimumHeight(150)
+
+        self.name_label = QLabel("Choose a ring or band")
+        bold = QFont(self.name_label.font())
+        bold.setBold(True)
+        self.name_label.setFont(bold)
+        self.name_label.setWordWrap(True)
+        self.size_combo = QComboBox(self)
+        self.size_combo.setObjectName("sizeCombo")
+        self.policy_combo = QComboBox(self)
+        for text, policy in POLICIES:
+            self.policy_combo.addItem(text, policy)
+        self.adjust_spin = QDoubleSpinBox(self)
+        self.adjust_spin.setSuffix(" mm")
+        self.adjust_spin.setDecimals(1)
+        self.adjust_spin.setSingleStep(0.5)
+        self.adjust_spin.setKeyboardTracking(False)
+        self.adjust_spin.setToolTip("Change of AP diameter of an adjustable device")
+        self.reason_label = QLabel("")
+        self.reason_label.setObjectName("recommendationReason")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.place_button = QPushButton("Place ring", self)
+        self.place_button.setObjectName("placeRing")
+        self.place_button.setDefault(True)
+        self.place_button.setToolTip("Put the chosen ring on the annulus at its automatic fit")
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.setToolTip("Take the ring off (the native annulus alone)")
+
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(3)
+        form.addRow("Size", self.size_combo)
+        form.addRow("Sizing", self.policy_combo)
+        form.addRow("Adjustment", self.adjust_spin)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.place_button, 1)
+        buttons.addWidget(self.remove_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addLayout(filters)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.name_label)
+        layout.addLayout(form)
+        layout.addWidget(self.reason_label)
+        layout.addLayout(buttons)
+
+        for combo in (
+            self.type_filter,
+            self.shape_filter,
+            self.stiffness_filter,
+            self.adjustable_filter,
+        ):
+            combo.currentIndexChanged.connect(self._apply_filters)
+        self.tree.currentItemChanged.connect(lambda *_: self._on_family_selected())
+        self.tree.itemDoubleClicked.connect(lambda *_: self.place())
+        self.policy_combo.currentIndexChanged.connect(lambda _i: self._fill_sizes())
+        self.size_combo.activated.connect(lambda _i: self._apply_to_current())
+        self.adjust_spin.valueChanged.connect(lambda _v: self._apply_to_current())
+        self.place_button.clicked.connect(self.place)
+        self.remove_button.clicked.connect(self._remove)
+        document.plan_changed.connect(self.refresh)
+        self._populate()
+        self.refresh()
+
+    @staticmethod
+    def _combo(*items: str) -> QComboBox:
+        combo = QComboBox()
+        combo.addItems(list(items))
+        return combo
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def selected_family(self) -> RingFamily | None:
+        item = self.tree.currentItem()
+        if item is None or item.isHidden():
+            return None
+        return self.document.catalogue.family(item.data(0, Qt.ItemDataRole.UserRole))
+
+    def selected_size(self) -> float | None:
+        data = self.size_combo.currentData()
+        return None if data is None else float(data)
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item for item in items if item is not None]
+
+    def visible_families(self) -> list[str]:
+        return [
+            item.data(0, Qt.ItemDataRole.UserRole) for item in self._items() if not item.isHidden()
+        ]
+
+    def select_family(self, family_id: str) -> None:
+        for item in self._items():
+            if item.data(0, Qt.ItemDataRole.UserRole) == family_id:
+                self.tree.setCurrentItem(item)
+                return
+        raise KeyError(family_id)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def place(self) -> None:
+        """Put the selected family, at the selected size, on the annulus."""
+        family, size = self.selected_family(), self.selected_size()
+        if family is None or size is None:
+            return
+        adjustment = self.adjust_spin.value() if family.adjustable else 0.0
+        try:
+            self.document.choose_ring(family.id, size, adjustment)
+        except MvplanError as exc:
+            self._report(exc)
+
+    def _remove(self) -> None:
+        try:
+            self.document.remove_ring()
+        except MvplanError as exc:
+            self._report(exc)
+
+    def _apply_to_current(self) -> None:
+        if self._updating:
+            return
+        plan, family = self.document.plan, self.selected_family()
+        if plan is None or plan.ring is None or family is None or plan.ring.family != family.id:
+            return
+        size = self.selected_size()
+        adjustment = self.adjust_spin.value() if family.adjustable else 0.0
+        if size is None or (
+            abs(size - plan.ring.size_mm) < 1e-9
+            and abs(adjustment - plan.ring.adjustment_mm) < 1e-9
+        ):
+            return
+        try:
+            self.document.choose_ring(family.id, size, adjustment)
+        except MvplanError as exc:
+            self._report(exc)
+            self.refresh()
+
+    # -- filling ----------------------------------------------------------------------------
+
+    def _populate(self) -> None:
+        try:
+            families = self.document.catalogue.families
+        except MvplanError as exc:
+            self._report(exc)
+            return
+        for message in self.document.catalogue_warnings:
+            self._report(InputError(f"ring skipped: {message}"))
+        for fam in families:
+            item = QTreeWidgetItem([fam.id, _kind(fam), fam.shape, _stiffness(fam)])
+            item.setData(0, Qt.ItemDataRole.UserRole, fam.id)
+            tip = fam.name
+            if fam.resembles:
+                tip += f"\nModelled on: {fam.resembles}"
+            sizes = f"{fam.sizes_mm[0]:g}-{fam.sizes_mm[-1]:g} mm by {fam.size_measure}"
+            tip += f"\nSizes: {sizes}"
+            if fam.adjustable and fam.adjustable_ap_mm is not None:
+                low, high = fam.adjustable_ap_mm
+                tip += f"\nAdjustable AP: {low:g} to {high:g} mm"
+            if fam.stiffness.segments:
+                tip += "\n* segmental stiffness"
+            for col in range(4):
+                item.setToolTip(col, tip)
+            self.tree.addTopLevelItem(item)
+
+    def _apply_filters(self) -> None:
+        kind, shape = self.type_filter.currentText(), self.shape_filter.currentText()
+        stiff, adjust = self.stiffness_filter.currentText(), self.adjustable_filter.currentText()
+        for item in self._items():
+            fam = self.document.catalogue.family(item.data(0, Qt.ItemDataRole.UserRole))
+            show = (
+                (kind == _ANY or _kind(fam) == kind)
+                and (shape == _ANY or fam.shape == shape)
+                and (stiff == _ANY or fam.stiffness.stiffness_class == stiff)
+                and (adjust == _ANY or fam.adjustable == (adjust == "Adjustable"))
+            )
+            item.setHidden(not show)
+        current = self.tree.currentItem()
+        if current is not None and current.isHidden():
+            self.tree.setCurrentIndex(QModelIndex())
+            self._on_family_selected()
+
+    def refresh(self, *_args: object) -> None:
+        """Mark the ring in use and follow it (undo, open)."""
+        plan = self.document.plan
+        in_use = None if plan is None or plan.ring is None else plan.ring.family
+        for item in self._items():
+            font = QFont(self.tree.font())
+            font.setBold(item.data(0, Qt.ItemDataRole.UserRole) == in_use)
+            for col in range(4):
+                item.setFont(col, font)
+        if in_use is not None:
+            selected = self.selected_family()
+            if selected is None or selected.id != in_use:
+                self._updating = True
+                try:
+                    self.select_family(in_use)
+                finally:
+                    self._updating = False
+        self.remove_button.setEnabled(in_use is not None)
+        self._on_family_selected()
+
+    def _on_family_selected(self) -> None:
+        family = self.selected_family()
+        has_plan = self.document.plan is not None
+        self.place_button.setEnabled(family is not None and has_plan)
+        self.size_combo.setEnabled(family is not None)
+        if family is None:
+            self.name_label.setText("Choose a ring or band")
+            self.size_combo.clear()
+            self.reason_label.setText("")
+            self.adjust_spin.setEnabled(False)
+            return
+        self.name_label.setText(family.name)
+        self._updating = True
+        try:
+            if family.adjustable and family.adjustable_ap_mm is not None:
+                low, high = family.adjustable_ap_mm
+                self.adjust_spin.setRange(low, high)
+                self.adjust_spin.setEnabled(True)
+            else:
+                self.adjust_spin.setRange(0.0, 0.0)
+                self.adjust_spin.setEnabled(False)
+            plan = self.document.plan
+            if plan is not None and plan.ring is not None and plan.ring.family == family.id:
+                self.adjust_spin.setValue(plan.ring.adjustment_mm)
+                self.place_button.setText("Place again")
+            else:
+                self.adjust_spin.setValue(0.0)
+                self.place_button.setText("Place ring")
+        finally:
+            self._updating = False
+        self._fill_sizes()
+
+    def _fill_sizes(self) -> None:
+        family = self.selected_family()
+        if family is None:
+            return
+        recommended = None
+        reason = ""
+        if self.document.measurements is not None:
+            try:
+                rec = self.document.recommendation(family, self.policy_combo.currentData())
+                recommended, reason = rec.size_mm, rec.reason
+            except MvplanError as exc:
+                reason = f"No recommendation: {exc}"
+        plan = self.document.plan
+        in_use = None
+        if plan is not None and plan.ring is not None and plan.ring.family == family.id:
+            in_use = plan.ring.size_mm
+        self._updating = True
+        try:
+            self.size_combo.clear()
+            bold = QFont(self.size_combo.font())
+            bold.setBold(True)
+            for size in family.sizes_mm:
+                text = f"{size:g} mm"
+                if recommended is not None and abs(size - recommended) < 1e-9:
+                    text += "  ★ recommended"
+                self.size_combo.addItem(text, float(size))
+                if recommended is not None and abs(size - recommended) < 1e-9:
+                    index = self.size_combo.count() - 1
+                    self.size_combo.setItemData(index, bold, Qt.ItemDataRole.FontRole)
+            target = in_use if in_use is not None else recommended
+            if target is None:
+                target = family.sizes_mm[len(family.sizes_mm) // 2]
+            index = self.size_combo.findData(float(target))
+            self.size_combo.setCurrentIndex(max(index, 0))
+        finally:
+            self._updating = False
+        if recommended is not None:
+            self.reason_label.setText(f"<b>Recommended {recommended:g} mm</b>: {reason}")
+        else:
+            self.reason_label.setText(reason)
+
+
+__all__ = ["POLICIES", "CataloguePanel"]

@@ -1,0 +1,573 @@
+"""The GUI's document: the current :class:`~mvplan.plan.Plan`, its history, and what follows.
+
+No Qt here (napari's evented models): the document holds state and emits plain
+:class:`Signal` objects; widgets take the document and connect to them. Every change is one
+call of a use-case function of the core (``auto_place``, ``translated``, ``tilted``,
+``with_suture_count``, ``Annulus.with_landmarks``, ``load_annulus``, ``load_plan``...) that
+makes a new Plan, pushed on the history; undo and redo move a pointer into that list. A change
+that raises leaves the document exactly as it was (the new Plan is built before anything is
+committed), so the GUI only has to show the one-line message.
+
+The live preview (the annuloplasty solve of the current plan) is derived state: the Qt layer
+(:mod:`mvplan.gui.preview`) solves in a worker and hands converged results back through
+:meth:`PlanDocument.set_preview`. A result is stored with the Plan it belongs to, so undo shows
+the earlier answer at once and a saved plan carries results only when they are of exactly it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mvplan.errors import InputError
+from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.measurements import Measurements, measure
+from mvplan.geometry.units import MM_PER_UNIT
+from mvplan.gui.pose import PoseParameters, carried_placement, posed
+from mvplan.io.load import load_annulus, load_papillary
+from mvplan.io.markups import landmark_name
+from mvplan.io.read import read_points
+from mvplan.plan import Plan, RingChoice
+from mvplan.planfile import PLAN_SUFFIX, load_plan, save_plan
+from mvplan.planning import Placement, auto_place, suture_lengths, with_suture_count
+from mvplan.planning.annuloplasty import AnnuloplastyResult
+from mvplan.rings.catalogue import Catalogue, load_catalogue
+from mvplan.rings.sizing import SizeRecommendation, recommend_size
+from mvplan.rings.spec import RingFamily, RingSpec
+
+#: Plans whose preview results are kept (undo then shows an earlier answer at once).
+RESULT_CACHE_SIZE = 32
+
+
+class Signal:
+    """A minimal event: ``connect(callback)``, ``emit(*args)`` (callbacks run in order).
+
+    Bound methods are held weakly (as napari's events do): a widget that connects its
+    method does not live on through the document, and no reference cycle ties the two.
+    """
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[], Callable[..., Any] | None]] = []
+
+    def connect(self, callback: Callable[..., Any]) -> None:
+        if inspect.ismethod(callback):
+            self._callbacks.append(weakref.WeakMethod(callback))
+        else:
+            self._callbacks.append(lambda: callback)
+
+    def disconnect(self, callback: Callable[..., Any]) -> None:
+        self._callbacks = [ref for ref in self._callbacks if ref() not in (callback, None)]
+
+    def emit(self, *args: Any) -> None:
+        for ref in list(self._callbacks):
+            callback = ref()
+            if callback is None:
+                self._callbacks.remove(ref)
+            else:
+                callback(*args)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One state of the document and the words that describe the change that made it."""
+
+    plan: Plan
+    text: str
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The files the current annulus was read from (full paths, never saved in a plan)."""
+
+    annulus: Path | None = None
+    landmarks: Path | None = None
+    papillary: Path | None = None
+    plan: Path | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the live preview shows.
+
+    Attributes
+    ----------
+    status : str
+        ``"none"`` (no ring), ``"solving"``, ``"ok"`` or ``"failed"``.
+    result : AnnuloplastyResult or None
+        The last converged result (never an unconverged one).
+    current : bool
+        Whether ``result`` is of exactly the current plan (False: an earlier pose, kept while
+        a new solve runs or after one failed).
+    message : str
+        Why the last solve failed, or how it went.
+    """
+
+    status: str = "none"
+    result: AnnuloplastyResult | None = None
+    current: bool = False
+    message: str = ""
+
+
+def is_plan_file(path: str | Path) -> bool:
+    """Whether ``path`` names a plan file (``*.mvplan.json``, or JSON with a plan's format)."""
+    p = Path(path)
+    if p.name.lower().endswith(PLAN_SUFFIX):
+        return True
+    if p.suffix.lower() != ".json" or p.name.lower().endswith(".mrk.json"):
+        return False
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return '"mvplan-plan"' in head
+
+
+class PlanDocument:
+    """The current plan, its undo history, the catalogue and the preview (module docstring).
+
+    Signals
+    -------
+    plan_changed(reason: str)
+        The current plan changed (an edit, undo, redo or a file opened).
+    transient_changed()
+        A drag in progress moved the ring or a landmark (nothing committed yet).
+    transient_measured()
+        Measurements of the annulus with a dragged landmark arrived
+        (``transient_measurements``).
+    preview_changed()
+        The preview (status, result) changed.
+    saved(path: Path)
+        The plan was written.
+    """
+
+    def __init__(self, catalogue: Catalogue | None = None) -> None:
+        self.plan_changed = Signal()
+        self.transient_changed = Signal()
+        self.transient_measured = Signal()
+        self.preview_changed = Signal()
+        self.saved = Signal()
+        self._catalogue = catalogue
+        self.catalogue_warnings: list[str] = []
+        self._history: list[HistoryEntry] = []
+        self._index = -1
+        self._saved_index: int | None = None
+        self.sources = Sources()
+        self._measured: tuple[Annulus, Measurements] | None = None
+        self._recommended: dict[tuple[str, str], SizeRecommendation] = {}
+        self._recommended_for: Annulus | None = None
+        self._results: OrderedDict[Plan, AnnuloplastyResult] = OrderedDict()
+        self._last_good: AnnuloplastyResult | None = None
+        self._preview = Preview()
+        self.transient_placement: Placement | None = None
+        self.transient_landmark: tuple[str, float] | None = None
+        self.transient_measurements: Measurements | None = None
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The ring catalogue (read on first use; broken user files are listed, not fatal)."""
+        if self._catalogue is None:
+            self._catalogue = load_catalogue(warn=self.catalogue_warnings.append)
+        return self._catalogue
+
+    @property
+    def plan(self) -> Plan | None:
+        """The current plan (None before anything is opened)."""
+        return self._history[self._index].plan if self._index >= 0 else None
+
+    @property
+    def annulus(self) -> Annulus | None:
+        return None if self.plan is None else self.plan.annulus
+
+    @property
+    def measurements(self) -> Measurements | None:
+        """Measurements of the current (native) annulus, computed once per annulus."""
+        annulus = self.annulus
+        if annulus is None:
+            return None
+        if self._measured is None or self._measured[0] is not annulus:
+            self._measured = (annulus, measure(annulus))
+        return self._measured[1]
+
+    @property
+    def family(self) -> RingFamily | None:
+        plan = self.plan
+        if plan is None or plan.ring is None:
+            return None
+        return self.catalogue.family(plan.ring.family)
+
+    @property
+    def spec(self) -> RingSpec | None:
+        """The current ring at its size (None without a ring)."""
+        plan, family = self.plan, self.family
+        if plan is None or plan.ring is None or family is None:
+            return None
+        return family.spec(plan.ring.size_mm, plan.ring.adjustment_mm)
+
+    @property
+    def placement(self) -> Placement | None:
+        """The placement being shown: a drag's while it lasts, else the plan's."""
+        if self.transient_placement is not None:
+            return self.transient_placement
+        return None if self.plan is None else self.plan.placement
+
+    @property
+    def modified(self) -> bool:
+        """Whether the plan changed since it was opened or saved."""
+        return self.plan is not None and self._index != self._saved_index
+
+    @property
+    def title(self) -> str:
+        """A name for the window title: the plan file, else the annulus file."""
+        for path in (self.sources.plan, self.sources.annulus):
+            if path is not None:
+                return path.name
+        plan = self.plan
+        return plan.annulus.source.name if plan is not None else ""
+
+    def can_undo(self) -> bool:
+        return self._index > 0
+
+    def can_redo(self) -> bool:
+        return 0 <= self._index < len(self._history) - 1
+
+    def undo_text(self) -> str:
+        return self._history[self._index].text if self.can_undo() else ""
+
+    def redo_text(self) -> str:
+        return self._history[self._index + 1].text if self.can_redo() else ""
+
+    @property
+    def history(self) -> tuple[HistoryEntry, ...]:
+        return tuple(self._history)
+
+    def in_history(self, plan: Plan) -> bool:
+        """Whether ``plan`` is one of this document's states (not one of a file closed since)."""
+        return any(entry.plan is plan for entry in self._history)
+
+    @property
+    def history_index(self) -> int:
+        """Position of the current plan in :attr:`history` (-1: nothing open)."""
+        return self._index
+
+    @property
+    def preview(self) -> Preview:
+        return self._preview
+
+    def recommendation(self, family: RingFamily, policy: str = "true-size") -> SizeRecommendation:
+        """The size of ``family`` a sizing policy recommends for the current annulus (kept
+        per annulus: it measures every size of the family)."""
+        measured = self.measurements
+        if measured is None:
+            raise InputError("open an annulus first")
+        if self._recommended_for is not self.annulus:
+            self._recommended.clear()
+            self._recommended_for = self.annulus
+        key = (family.id, policy)
+        if key not in self._recommended:
+            self._recommended[key] = recommend_size(
+                family, measured.values, policy, estimated=measured.estimated
+            )
+        return self._recommended[key]
+
+    def suture_lengths_mm(self) -> np.ndarray | None:
+        """Lengths of the current sutures (ring point to annulus point), mm."""
+        plan, spec, placement = self.plan, self.spec, self.placement
+        if plan is None or spec is None or placement is None or not placement.sutures:
+            return None
+        return suture_lengths(plan.annulus, spec, placement.pose, placement.sutures)
+
+    # -- opening ----------------------------------------------------------------------------
+
+    def open(self, path: str | Path) -> str:
+        """Open an annulus file or a plan file (history starts afresh); returns what it was."""
+        p = Path(path)
+        if is_plan_file(p):
+            plan = load_plan(p)
+            if plan.ring is not None:
+                self.catalogue.family(plan.ring.family)  # a ring this catalogue lacks: say so now
+            self._reset(plan, Sources(plan=p.resolve()), f"Open {p.name}", saved=True)
+            return "plan"
+        annulus = load_annulus(p)
+        self._reset(Plan(annulus=annulus), Sources(annulus=p.resolve()), f"Open {p.name}")
+        return "annulus"
+
+    def load_landmarks(self, path: str | Path) -> None:
+        """Give landmarks from a file of labelled points (A, P, ALC, PMC, ALT, PMT)."""
+        plan = self._need_plan()
+        annulus = plan.annulus
+        read = read_points(path)
+        unit = read.units or annulus.source.input_units
+        given = dict(annulus.given_landmarks)
+        found = 0
+        for label, point in zip(read.labels, read.points * MM_PER_UNIT[unit], strict=True):
+            name = landmark_name(label)
+            if name is not None:
+                given[name] = annulus.curve.closest_parameter(np.asarray(point))[0]
+                found += 1
+        if not found:
+            raise InputError("no point labelled A, P, ALC, PMC, ALT or PMT", source=read.source)
+        new = annulus.with_landmarks(given)
+        self._commit(self._with_annulus(plan, new), f"Landmarks from {Path(path).name}")
+        self.sources = replace(self.sources, landmarks=Path(path).resolve())
+
+    def load_papillary(self, path: str | Path) -> None:
+        """Attach papillary-muscle tips. When the annulus came from a file it is read again so
+        the tips decide its atrial side (DESIGN.md section 4); the user's landmarks are kept."""
+        plan = self._need_plan()
+        p = Path(path)
+        annulus = plan.annulus
+        src = self.sources.annulus
+        if src is not None and src.is_file():
+            fresh = load_annulus(src, papillary=p)
+            if len(fresh.curve.points) == len(annulus.curve.points):
+                annulus = fresh.with_landmarks(annulus.given_landmarks)
+            else:
+                annulus = fresh
+        tips = load_papillary(p, annulus)
+        new_plan = self._with_annulus(plan, annulus)
+        self._commit(replace(new_plan, papillary=tips), f"Papillary tips from {p.name}")
+        self.sources = replace(self.sources, papillary=p.resolve())
+
+    # -- edits ------------------------------------------------------------------------------
+
+    def choose_ring(
+        self,
+        family_id: str,
+        size_mm: float,
+        adjustment_mm: float = 0.0,
+        *,
+        sutures: int | None = None,
+    ) -> None:
+        """Put a catalogue ring on the annulus at its automatic placement."""
+        plan = self._need_plan()
+        family = self.catalogue.family(family_id)
+        spec = family.spec(size_mm, adjustment_mm)
+        if sutures is None and plan.ring is not None and plan.placement is not None:
+            old = self.catalogue.family(plan.ring.family)
+            if old.closed == family.closed:
+                sutures = len(plan.placement.sutures)  # keep the user's count for a like device
+        fit = auto_place(plan.annulus, spec, sutures=sutures)
+        choice = RingChoice(family.id, float(spec.size_mm), float(spec.adjustment_mm))
+        new = replace(plan, ring=choice, placement=fit.placement, results=None)
+        adjust = f", adjusted {adjustment_mm:+g} mm" if adjustment_mm else ""
+        self._commit(new, f"Ring {family.id} {spec.size_mm:g} mm{adjust}")
+
+    def auto_place(self) -> None:
+        """Place the current ring automatically again (its suture count kept)."""
+        plan, spec = self._need_plan(), self.spec
+        if spec is None or plan.placement is None:
+            raise InputError("choose a ring first")
+        fit = auto_place(plan.annulus, spec, sutures=len(plan.placement.sutures))
+        self._commit(replace(plan, placement=fit.placement, results=None), "Automatic placement")
+
+    def remove_ring(self) -> None:
+        plan = self._need_plan()
+        if plan.ring is None:
+            return
+        self._commit(replace(plan, ring=None, placement=None, results=None), "Remove ring")
+
+    def set_pose(self, params: PoseParameters, text: str = "Edit pose") -> None:
+        """Give the ring the pose ``params`` (numeric fields)."""
+        placement = self._need_placement()
+        self.commit_placement(posed(placement, params), text)
+
+    def commit_placement(self, placement: Placement, text: str) -> None:
+        """Make ``placement`` the plan's (the end of a drag, a numeric edit): one history step."""
+        plan = self._need_plan()
+        self.transient_placement = None
+        if plan.ring is None:
+            raise InputError("choose a ring first")
+        self._commit(replace(plan, placement=placement, results=None), text)
+
+    def set_suture_count(self, count: int) -> None:
+        """Lay out ``count`` sutures afresh, keeping the pose."""
+        plan, spec = self._need_plan(), self.spec
+        placement = self._need_placement()
+        if spec is None:
+            raise InputError("choose a ring first")
+        if count == len(placement.sutures):
+            return
+        new = with_suture_count(plan.annulus, spec, placement, count)
+        self._commit(replace(plan, placement=new, results=None), f"{count} sutures")
+
+    def move_landmark(self, name: str, u: float) -> None:
+        """Give the landmark ``name`` at curve parameter ``u`` (the user's correction)."""
+        plan = self._need_plan()
+        self.transient_landmark = None
+        new = plan.annulus.with_landmarks({**plan.annulus.given_landmarks, name: float(u) % 1.0})
+        self._commit(self._with_annulus(plan, new), f"Move landmark {name}")
+
+    def set_transient_placement(self, placement: Placement | None) -> None:
+        """Show (and preview) a placement a drag is trying, without committing it."""
+        self.transient_placement = placement
+        self.transient_changed.emit()
+
+    def set_transient_landmark(self, name: str | None, u: float = 0.0) -> None:
+        """Show a landmark a drag is moving (None: the drag ended or was abandoned)."""
+        self.transient_landmark = None if name is None else (name, float(u) % 1.0)
+        if name is None:
+            self.transient_measurements = None
+        self.transient_changed.emit()
+
+    def end_transient(self) -> None:
+        """Abandon a drag: the plan as it was is shown again (nothing is committed)."""
+        self.transient_placement = None
+        self.transient_landmark = None
+        self.transient_measurements = None
+        self.plan_changed.emit("revert")
+
+    def set_transient_measurements(self, landmark: tuple[str, float], value: Measurements) -> None:
+        """Measurements of the annulus with ``landmark`` (name, u) where a drag put it; kept
+        only while that drag still shows it there."""
+        if self.transient_landmark != landmark:
+            return
+        self.transient_measurements = value
+        self.transient_measured.emit()
+
+    def undo(self) -> None:
+        if self.can_undo():
+            self._index -= 1
+            self._after_move("undo")
+
+    def redo(self) -> None:
+        if self.can_redo():
+            self._index += 1
+            self._after_move("redo")
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def plan_to_save(self) -> Plan:
+        """The current plan with the preview's results when they are of exactly this plan."""
+        plan = self._need_plan()
+        result = self._results.get(plan)
+        if result is not None:
+            return replace(plan, results={"annuloplasty": result.to_dict()})
+        return plan
+
+    def save(self, path: str | Path) -> Path:
+        """Write the plan file atomically (``.mvplan.json`` is added when missing)."""
+        p = Path(path)
+        if not p.name.lower().endswith(PLAN_SUFFIX):
+            p = p.with_name(p.name.removesuffix(".json") + PLAN_SUFFIX)
+        if not p.parent.is_dir():
+            raise InputError(f"cannot write {p.name}: the folder {p.parent} does not exist")
+        out = save_plan(self.plan_to_save(), p)
+        self._saved_index = self._index
+        self.sources = replace(self.sources, plan=out.resolve())
+        self.saved.emit(out)
+        return out
+
+    # -- preview ----------------------------------------------------------------------------
+
+    def cached_result(self, plan: Plan) -> AnnuloplastyResult | None:
+        return self._results.get(plan)
+
+    @property
+    def last_good_result(self) -> AnnuloplastyResult | None:
+        """The last converged result (a warm start for the next solve)."""
+        return self._last_good
+
+    def store_result(self, plan: Plan, result: AnnuloplastyResult) -> None:
+        """Keep ``result`` as the answer of ``plan`` (shown again when undo returns to it)."""
+        if not result.solve.converged:
+            raise ValueError("an unconverged result is never kept")
+        self._results[plan] = result
+        self._results.move_to_end(plan)
+        while len(self._results) > RESULT_CACHE_SIZE:
+            self._results.popitem(last=False)
+
+    def set_preview(
+        self,
+        status: str,
+        *,
+        result: AnnuloplastyResult | None = None,
+        current: bool = False,
+        message: str = "",
+    ) -> None:
+        """Record what the preview solver reports.
+
+        ``result`` (converged, or ValueError) becomes the one on show, ``current`` saying
+        whether it is of exactly what the view shows. Without a result, a ``failed`` or
+        ``solving`` status keeps the last good result on show (no longer current); ``none``
+        clears it.
+        """
+        if result is not None:
+            if not result.solve.converged:
+                raise ValueError("an unconverged result is never shown")
+            self._last_good = result
+            shown: AnnuloplastyResult | None = result
+        else:
+            shown = None if status == "none" else self._preview.result
+            current = False
+        self._preview = Preview(status, shown, current and shown is not None, message)
+        self.preview_changed.emit()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _need_plan(self) -> Plan:
+        plan = self.plan
+        if plan is None:
+            raise InputError("open an annulus or a plan first")
+        return plan
+
+    def _need_placement(self) -> Placement:
+        plan = self._need_plan()
+        if plan.placement is None:
+            raise InputError("choose a ring first")
+        return plan.placement
+
+    def _with_annulus(self, plan: Plan, annulus: Annulus) -> Plan:
+        placement = plan.placement
+        if placement is not None:
+            placement = carried_placement(plan.annulus, annulus, placement)
+        return replace(plan, annulus=annulus, placement=placement, results=None)
+
+    def _reset(self, plan: Plan, sources: Sources, text: str, saved: bool = False) -> None:
+        self._history = [HistoryEntry(plan, text)]
+        self._index = 0
+        self._saved_index = 0 if saved else None
+        self.sources = sources
+        self._results.clear()
+        self._last_good = None
+        self.transient_placement = None
+        self.transient_landmark = None
+        self.transient_measurements = None
+        self._preview = Preview()
+        self.plan_changed.emit("open")
+
+    def _commit(self, plan: Plan, text: str) -> None:
+        del self._history[self._index + 1 :]
+        if self._saved_index is not None and self._saved_index > self._index:
+            self._saved_index = None
+        self._history.append(HistoryEntry(plan, text))
+        self._index += 1
+        self.transient_placement = None
+        self.transient_landmark = None
+        self.transient_measurements = None
+        self.plan_changed.emit("edit")
+
+    def _after_move(self, reason: str) -> None:
+        self.transient_placement = None
+        self.transient_landmark = None
+        self.transient_measurements = None
+        self.plan_changed.emit(reason)
+
+
+__all__ = [
+    "HistoryEntry",
+    "PlanDocument",
+    "Preview",
+    "Signal",
+    "Sources",
+    "is_plan_file",
+]

@@ -1,0 +1,447 @@
+"""The main window: docks, status bar, files, screenshots, notices.
+
+The window owns a :class:`~mvplan.gui.document.PlanDocument` and a
+:class:`~mvplan.gui.preview.PreviewController`; the 3D view sits in the centre, the ring
+catalogue and the placement on the left, the measurements and the preview on the right. Every
+action (menus, toolbar and shortcuts: :mod:`mvplan.gui.commands`) is one document call wrapped
+in :meth:`MainWindow.attempt`, which shows a failure as one line (status bar, and a message box
+for files) and leaves the plan as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QImage,
+    QPainter,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QWidget,
+)
+
+from mvplan import __version__
+from mvplan.errors import MvplanError
+from mvplan.gui.catalogue_panel import CataloguePanel
+from mvplan.gui.commands import RecentFiles, WindowCommands
+from mvplan.gui.document import PlanDocument, is_plan_file
+from mvplan.gui.measurements_panel import MeasurementsPanel
+from mvplan.gui.placement_panel import PlacementPanel
+from mvplan.gui.preview import PreviewController
+from mvplan.gui.result_panel import ResultPanel
+from mvplan.gui.view3d import PlanView
+
+RESEARCH_NOTICE = (
+    "mvplan is for research use only. It is not a medical device and must not be used for "
+    "clinical decisions: its measurements, ring recommendations and simulations have not "
+    "been validated for patient care."
+)
+
+ANNULUS_FILTER = (
+    "Annulus and plan files (*.csv *.txt *.mrk.json *.json *.vtk *.vtp *.stl *.ply *.obj);;"
+    "Plan files (*.mvplan.json);;All files (*)"
+)
+POINTS_FILTER = "Point files (*.csv *.txt *.mrk.json *.json);;All files (*)"
+#: Keys of the window's QSettings (the recent files: mvplan.gui.commands).
+SETTING_NOTICE = "researchNoticeShown"
+SETTING_GEOMETRY = "window/geometry"
+SETTING_STATE = "window/state"
+
+
+def app_settings() -> QSettings:
+    """mvplan's settings (INI file in the user's config folder)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "mvplan", "mvplan")
+
+
+def side_file_kind(path: str | Path) -> str:
+    """What a dropped file is, by its name: ``plan``, ``papillary``, ``landmarks`` or
+    ``annulus``."""
+    name = Path(path).name.lower()
+    if is_plan_file(path):
+        return "plan"
+    if "papillary" in name or "tips" in name:
+        return "papillary"
+    if "landmark" in name:
+        return "landmarks"
+    return "annulus"
+
+
+class MainWindow(QMainWindow):
+    """The mvplan desktop window (module docstring).
+
+    Parameters
+    ----------
+    document : PlanDocument, optional
+    settings : QSettings, optional
+        Where recent files and the notice flag live (default :func:`app_settings`).
+    show_notice : bool
+        Show the research-use notice on the first start (never in batch runs or tests).
+    remember : bool
+        Record opened files in the recent list and the window layout (off in batch runs).
+    confirm_discard : bool
+        Ask before unsaved changes are dropped (off in batch runs and tests).
+    """
+
+    def __init__(
+        self,
+        document: PlanDocument | None = None,
+        *,
+        settings: QSettings | None = None,
+        show_notice: bool = True,
+        remember: bool = True,
+        confirm_discard: bool = True,
+    ) -> None:
+        super().__init__()
+        self.document = document or PlanDocument()
+        self.settings = settings or app_settings()
+        self._remember = remember
+        self._confirm_discard = confirm_discard
+        self.messages: list[str] = []
+        self.last_message_box: QMessageBox | None = None
+        self.setObjectName("mvplanMainWindow")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+
+        self.preview = PreviewController(self.document, self)
+        self.view = PlanView(self.document, self.report, self)
+        self.setCentralWidget(self.view)
+        self.catalogue_panel = CataloguePanel(self.document, self.report, self)
+        self.placement_panel = PlacementPanel(self.document, self.report, self)
+        self.measurements_panel = MeasurementsPanel(self.document, self)
+        self.result_panel = ResultPanel(self.document, self)
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("catalogue", "Ring catalogue", self.catalogue_panel, left=True)
+        self._add_dock("placement", "Placement", self.placement_panel, left=True)
+        self._add_dock("measurements", "Measurements", self.measurements_panel, left=False)
+        self._add_dock("preview", "Preview: sutures and solver", self.result_panel, left=False)
+        self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.recent = RecentFiles(self.settings, self.open_path, enabled=remember, parent=self)
+        self.commands = WindowCommands(self)
+        self._build_status_bar()
+        self.resize(1280, 800)
+        self._layout_docks()
+        self.document.plan_changed.connect(self._on_plan_changed)
+        self.document.preview_changed.connect(self._on_preview_changed)
+        self.document.saved.connect(self._update_title)
+        self._update_actions()
+        self._update_title()
+        if remember:
+            self._restore_layout()
+        if self.document.plan is not None:
+            self._on_plan_changed("open")
+        if show_notice and not self.settings.value(SETTING_NOTICE, False, type=bool):
+            QTimer.singleShot(0, self._first_start_notice)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _add_dock(self, key: str, title: str, widget: QWidget, *, left: bool) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{key}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        area = (
+            Qt.DockWidgetArea.LeftDockWidgetArea if left else Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+
+    def _layout_docks(self) -> None:
+        d = self.docks
+        self.resizeDocks([d["catalogue"], d["measurements"]], [330, 370], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["catalogue"], d["placement"]], [430, 300], Qt.Orientation.Vertical)
+        self.resizeDocks([d["measurements"], d["preview"]], [520, 210], Qt.Orientation.Vertical)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(90)
+        self.busy.setMaximumHeight(14)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        self.solver_label = QLabel("")
+        self.solver_label.setObjectName("solverStatus")
+        status.addPermanentWidget(self.busy)
+        status.addPermanentWidget(self.solver_label)
+        status.showMessage("Open an annulus or a plan (Ctrl+O), or drop a file on the window.")
+
+    # -- reporting --------------------------------------------------------------------------
+
+    def report(self, error: BaseException, *, title: str = "", box: bool = False) -> None:
+        """Show a failure in one line (status bar; a message box too when ``box``)."""
+        text = " ".join(str(error).split()) or type(error).__name__
+        self.messages.append(text)
+        self.statusBar().showMessage(text, 15000)
+        if box:
+            dialog = QMessageBox(QMessageBox.Icon.Warning, title or "mvplan", text, parent=self)
+            dialog.setStandardButtons(QMessageBox.StandardButton.Ok)
+            self.last_message_box = dialog
+            dialog.open()  # window-modal but not blocking: the event loop keeps running
+
+    def attempt(self, action: Callable[[], Any], *, title: str = "", box: bool = False) -> bool:
+        """Run one document call; on failure say why and leave the plan as it was."""
+        self.setCursor(Qt.CursorShape.WaitCursor)
+        try:
+            action()
+        except (MvplanError, OSError, UnicodeDecodeError, ValueError) as exc:
+            self.report(exc, title=title, box=box)
+            return False
+        finally:
+            self.unsetCursor()
+        return True
+
+    # -- files ------------------------------------------------------------------------------
+
+    def open_path(self, path: str | Path, *, box: bool = True) -> bool:
+        """Open an annulus or plan file (what File > Open does after its dialog)."""
+        p = Path(path)
+        if not self._maybe_discard():
+            return False
+        ok = self.attempt(lambda: self.document.open(p), title=f"Cannot open {p.name}", box=box)
+        if ok:
+            self.recent.add(p)
+            self.statusBar().showMessage(f"Opened {p.name}", 5000)
+        return ok
+
+    def open_landmarks(self, path: str | Path, *, box: bool = True) -> bool:
+        p = Path(path)
+        return self.attempt(
+            lambda: self.document.load_landmarks(p), title=f"Cannot read {p.name}", box=box
+        )
+
+    def open_papillary(self, path: str | Path, *, box: bool = True) -> bool:
+        p = Path(path)
+        return self.attempt(
+            lambda: self.document.load_papillary(p), title=f"Cannot read {p.name}", box=box
+        )
+
+    def open_files(self, paths: Sequence[str | Path]) -> None:
+        """Open several files at once (drag and drop): the annulus or plan first, then side
+        files, each recognised by its name (:func:`side_file_kind`)."""
+        kinds = [(side_file_kind(p), Path(p)) for p in paths]
+        order = {"plan": 0, "annulus": 0, "landmarks": 1, "papillary": 2}
+        for kind, path in sorted(kinds, key=lambda k: order[k[0]]):
+            if kind in ("plan", "annulus"):
+                if not self.open_path(path):
+                    return
+            elif kind == "landmarks":
+                self.open_landmarks(path)
+            else:
+                self.open_papillary(path)
+
+    def save(self) -> bool:
+        """Save to the plan file it came from, or ask where."""
+        target = self.document.sources.plan
+        if target is None:
+            return self.save_as_dialog()
+        return self.save_to(target)
+
+    def save_to(self, path: str | Path) -> bool:
+        ok = self.attempt(lambda: self.document.save(path), title="Cannot save", box=True)
+        if ok:
+            saved = self.document.sources.plan
+            self.statusBar().showMessage(f"Saved {saved.name if saved else path}", 5000)
+            if saved is not None:
+                self.recent.add(saved)
+        return ok
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open annulus or plan", "", ANNULUS_FILTER)
+        if path:
+            self.open_path(path)
+
+    def landmarks_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open landmarks", "", POINTS_FILTER)
+        if path:
+            self.open_landmarks(path)
+
+    def papillary_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open papillary tips", "", POINTS_FILTER)
+        if path:
+            self.open_papillary(path)
+
+    def save_as_dialog(self) -> bool:
+        if self.document.plan is None:
+            return False
+        start = self.document.sources.plan or self.document.sources.annulus
+        suggestion = ""
+        if start is not None:
+            stem = start.name.split(".")[0]
+            suggestion = str(start.with_name(f"{stem}.mvplan.json"))
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save plan", suggestion, "Plan files (*.mvplan.json)"
+        )
+        return bool(path) and self.save_to(path)
+
+    def screenshot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "mvplan.png", "PNG (*.png)")
+        if path:
+            self.attempt(lambda: self.save_screenshot(path), title="Cannot save", box=True)
+
+    def save_screenshot(self, path: str | Path) -> Path:
+        """Write the whole window, the 3D view included, to a PNG file."""
+        image = self.grab_window()
+        out = Path(path)
+        if out.suffix.lower() != ".png":
+            out = out.with_name(out.name + ".png")
+        if not image.save(str(out)):
+            raise OSError(f"cannot write {out}")
+        return out
+
+    def grab_window(self) -> QImage:
+        """The window as an image, the 3D view drawn in from VTK (QWidget.grab shows it
+        black)."""
+        window = self.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        view = self.view.grab_image()
+        if not view.isNull():
+            widget = self.view.vtk_widget
+            target = widget.rect().translated(widget.mapTo(self, widget.rect().topLeft()))
+            painter = QPainter(window)
+            painter.drawImage(target, view)  # scaled to the widget's logical size
+            painter.end()
+        return window
+
+    # -- drag and drop ----------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if urls and all(u.isLocalFile() for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            # After the drop returns: a message box inside a drop handler upsets some platforms.
+            QTimer.singleShot(0, lambda: self.open_files(paths))
+
+    # -- undo -------------------------------------------------------------------------------
+
+    def document_undo(self) -> None:
+        self.attempt(self.document.undo)
+
+    def document_redo(self) -> None:
+        self.attempt(self.document.redo)
+
+    # -- updates ----------------------------------------------------------------------------
+
+    def _on_plan_changed(self, reason: str) -> None:
+        self._update_actions()
+        self._update_title()
+        if reason == "open":
+            self.statusBar().showMessage(f"Opened {self.document.title}", 5000)
+        elif reason in ("undo", "redo"):
+            index = self.document.history_index + (1 if reason == "undo" else 0)
+            text = self.document.history[index].text
+            self.statusBar().showMessage(f"{reason.capitalize()}: {text}", 4000)
+
+    def _update_actions(self) -> None:
+        self.commands.update(self.document)
+
+    def _update_title(self, *_args: object) -> None:
+        doc = self.document
+        title = doc.title
+        self.setWindowTitle(f"{title}[*] — mvplan" if title else "mvplan")
+        self.setWindowModified(doc.modified)
+
+    def _on_preview_changed(self) -> None:
+        preview = self.document.preview
+        self.busy.setVisible(preview.status == "solving")
+        result = preview.result
+        if preview.status == "none" or result is None:
+            self.solver_label.setText("")
+        else:
+            s = result.solve
+            self.solver_label.setText(
+                f"Solver: {s.time_ms:.0f} ms · {s.iterations} it · residual {s.residual:.1e}"
+                + ("" if preview.current else " (earlier pose)")
+            )
+        if preview.status == "failed":
+            self.statusBar().showMessage(f"Preview: {preview.message}", 15000)
+
+    # -- notices ----------------------------------------------------------------------------
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About mvplan",
+            f"<h3>mvplan {__version__}</h3>"
+            "<p>Planning mitral valve annuloplasty: annulus measurement, ring library, "
+            "placement and mechanics.</p>"
+            f"<p><b>Research use only, not for clinical decisions.</b> {RESEARCH_NOTICE}</p>",
+        )
+
+    def _first_start_notice(self) -> None:
+        self.settings.setValue(SETTING_NOTICE, True)
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "mvplan: research use only",
+            "Research use only, not for clinical decisions.\n\n" + RESEARCH_NOTICE,
+            parent=self,
+        )
+        self.last_message_box = box
+        box.open()
+
+    # -- closing ----------------------------------------------------------------------------
+
+    def _maybe_discard(self) -> bool:
+        """Ask before unsaved changes are dropped (only in an interactive session)."""
+        doc = self.document
+        if not doc.modified or not self._confirm_discard or doc.plan is None:
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved plan",
+            "The plan has changes that are not saved. Discard them?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value(SETTING_GEOMETRY)
+        state = self.settings.value(SETTING_STATE)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._maybe_discard():
+            event.ignore()
+            return
+        if self._remember:
+            self.settings.setValue(SETTING_GEOMETRY, self.saveGeometry())
+            self.settings.setValue(SETTING_STATE, self.saveState())
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop the workers and release VTK (safe to call twice)."""
+        self.preview.shutdown()
+        self.view.close_view()
+
+
+__all__ = ["RESEARCH_NOTICE", "MainWindow", "app_settings", "side_file_kind"]

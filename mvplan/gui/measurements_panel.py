@@ -1,0 +1,218 @@
+"""The measurements panel: DESIGN.md section 4's table, before and after, and the saddle plot.
+
+Columns: the native annulus, the annulus with the ring (the preview's reshaped annulus) and
+the change. Values resting on an estimated landmark are starred and set in italics (with the
+reason in the tooltip); values that cannot be computed show ``n/a`` with the reason. While a
+landmark is dragged, the native column follows it (measured off the GUI thread).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mvplan.geometry.measurements import MEASUREMENT_KEYS, MEASUREMENT_LABELS, Measurements
+from mvplan.gui.document import PlanDocument
+from mvplan.gui.profile_plot import SaddleProfilePlot, saddle_profile
+
+COLUMNS = ("Measurement", "Native", "With ring", "Change", "Unit")
+
+_UNITS = (("_mm2", "mm²"), ("_mm", "mm"), ("_deg", "°"), ("_percent", "%"))
+
+#: Shorter row labels where the core's do not fit a dock (the full label is the tooltip).
+SHORT_LABELS = {
+    "ap_diameter_mm": "AP (septal-lateral)",
+    "sphericity_index": "Sphericity index",
+    "nonplanarity_angle_deg": "Non-planarity angle",
+    "anterior_length_mm": "Anterior length",
+    "posterior_length_mm": "Posterior length",
+    "intertrigonal_distance_mm": "Intertrigonal dist.",
+}
+
+_ORIENTATION = {
+    "papillary": "atrial side: away from the papillary tips",
+    "saddle": "atrial side: toward the saddle's horns",
+    "assumed": "atrial side assumed (flat annulus): open papillary tips to decide it",
+}
+
+
+def unit_text(key: str) -> str:
+    """The unit a measurement key names by its suffix (``""`` for ratios)."""
+    for suffix, unit in _UNITS:
+        if key.endswith(suffix):
+            return unit
+    return ""
+
+
+def value_text(key: str, value: float | None, signed: bool = False) -> str:
+    """A value as the table shows it (``n/a`` for None)."""
+    if value is None:
+        return "n/a"
+    digits = 3 if key == "sphericity_index" else 1
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+class MeasurementsPanel(QWidget):
+    """Table and saddle profile of the document's annulus (module docstring)."""
+
+    def __init__(self, document: PlanDocument, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.table = QTableWidget(len(MEASUREMENT_KEYS), len(COLUMNS), self)
+        self.table.setObjectName("measurementsTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        row_h = self.table.fontMetrics().height() + 6
+        self.table.verticalHeader().setDefaultSectionSize(row_h)
+        self.table.setMinimumHeight(row_h * (len(MEASUREMENT_KEYS) + 1) + 6)
+        for row, key in enumerate(MEASUREMENT_KEYS):
+            label = QTableWidgetItem(SHORT_LABELS.get(key, MEASUREMENT_LABELS[key]))
+            label.setToolTip(f"{MEASUREMENT_LABELS[key]} ({key})")
+            label.setData(Qt.ItemDataRole.UserRole, key)
+            self.table.setItem(row, 0, label)
+            self.table.setItem(row, 4, QTableWidgetItem(unit_text(key)))
+            for col in (1, 2, 3):
+                item = QTableWidgetItem("")
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, col, item)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setObjectName("measurementsNote")
+        self.plot = SaddleProfilePlot(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.table, 3)
+        layout.addWidget(self.note)
+        layout.addWidget(self.plot, 2)
+        document.plan_changed.connect(self.refresh)
+        document.preview_changed.connect(self.refresh)
+        document.transient_measured.connect(self.refresh)
+        document.transient_changed.connect(self._on_transient)
+        self.refresh()
+
+    # -- reading (tests and accessibility) ---------------------------------------------------
+
+    def cell(self, key: str, column: str) -> str:
+        """The text shown for ``key`` in ``column`` (one of :data:`COLUMNS`)."""
+        return self._item(MEASUREMENT_KEYS.index(key), COLUMNS.index(column)).text()
+
+    def _item(self, row: int, col: int) -> QTableWidgetItem:
+        item = self.table.item(row, col)
+        assert item is not None  # every cell is made in __init__
+        return item
+
+    # -- updates ----------------------------------------------------------------------------
+
+    def _on_transient(self) -> None:
+        if self.document.transient_landmark is not None:
+            self._refresh_plot()
+
+    def refresh(self, *_args: object) -> None:
+        doc = self.document
+        native = doc.transient_measurements or doc.measurements
+        preview = doc.preview
+        after = preview.result.post if preview.result is not None else None
+        dim = not preview.current
+        base = self.palette().text().color()
+        faded = QColor(base)
+        faded.setAlpha(120)
+        for row, key in enumerate(MEASUREMENT_KEYS):
+            self._set(row, 1, key, native, signed=False, colour=base)
+            self._set(row, 2, key, after, signed=False, colour=faded if dim else base)
+            change: float | None = None
+            if native is not None and after is not None:
+                before = doc.measurements.values[key] if doc.measurements else None
+                post = after.values[key]
+                if before is not None and post is not None:
+                    change = post - before
+            item = self._item(row, 3)
+            item.setText("" if after is None else value_text(key, change, signed=True))
+            item.setForeground(QBrush(faded if dim else base))
+        self._refresh_note(native)
+        self._refresh_plot()
+
+    def _set(
+        self,
+        row: int,
+        col: int,
+        key: str,
+        values: Measurements | None,
+        *,
+        signed: bool,
+        colour: QColor,
+    ) -> None:
+        item = self._item(row, col)
+        font = QFont(self.table.font())
+        if values is None:
+            item.setText("")
+            item.setToolTip("")
+            item.setFont(font)
+            return
+        value = values.values[key]
+        estimated = values.estimated.get(key, False)
+        text = value_text(key, value, signed)
+        if estimated and value is not None:
+            text += " *"
+            font.setItalic(True)
+        item.setText(text)
+        item.setFont(font)
+        item.setForeground(QBrush(colour))
+        tips = []
+        if estimated:
+            tips.append("rests on an estimated landmark")
+        if key in values.reasons:
+            tips.append(values.reasons[key])
+        item.setToolTip("; ".join(tips))
+
+    def _refresh_note(self, native: Measurements | None) -> None:
+        doc = self.document
+        if native is None:
+            self.note.setText("Open an annulus (File > Open) to measure it.")
+            return
+        parts = []
+        if any(native.estimated.get(k) for k in MEASUREMENT_KEYS):
+            parts.append(
+                "* rests on an estimated landmark: drag it in the 3D view or open a landmarks file"
+            )
+        parts.append(_ORIENTATION.get(native.orientation, native.orientation))
+        preview = doc.preview
+        if preview.result is not None and not preview.current:
+            parts.append("with-ring values are of an earlier pose (greyed)")
+        self.note.setText("; ".join(parts) + ".")
+
+    def _refresh_plot(self) -> None:
+        doc = self.document
+        annulus = doc.annulus
+        if annulus is None:
+            self.plot.set_profiles(None)
+            return
+        if doc.transient_landmark is not None:
+            name, u = doc.transient_landmark
+            annulus = annulus.with_landmarks({**annulus.given_landmarks, name: u})
+        native = saddle_profile(annulus)
+        result = doc.preview.result
+        after = None if result is None else saddle_profile(result.annulus_after, annulus.plane)
+        self.plot.set_profiles(native, after, doc.preview.current)
+
+
+__all__ = ["COLUMNS", "MeasurementsPanel", "unit_text", "value_text"]

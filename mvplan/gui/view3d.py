@@ -1,0 +1,427 @@
+"""The 3D view: a VTK render window in the Qt window, hosting :class:`mvplan.render.PlanScene`.
+
+Everything drawn is in the annulus valve frame (mm) and built by ``mvplan.render``; this
+module only hosts it and turns mouse gestures into document calls.
+
+Interaction (left button; the camera keeps VTK's trackball everywhere else):
+
+- on the ring: drag moves it in the annulus plane (the picked point follows the cursor
+  across the plane, :meth:`PlanScene.display_to_plane`); **Shift**-drag turns it about the
+  annulus normal through its centre; **Ctrl**-drag tilts it (up and down about its
+  commissural axis, left and right about its A-P axis, 0.25 degree per pixel);
+- on a landmark glyph: drag slides it along the annulus (:meth:`PlanScene.curve_parameter_at`);
+  the measurements follow while the button is held.
+
+Frames drawn while things change (drags, camera turns, each new pose and preview) leave out
+depth peeling and FXAA; once the view has been still for :data:`STILL_DELAY_MS` and no solve
+is running it is drawn once more at full quality (software OpenGL off screen: 23 ms against
+65 ms a frame). During a drag the document holds a transient placement or landmark (previewed, not
+committed); the release commits it as one undo step. Escape abandons a drag.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import vtkmodules.vtkInteractionStyle
+import vtkmodules.vtkRenderingFreeType
+import vtkmodules.vtkRenderingOpenGL2  # noqa: F401 (the OpenGL back end)
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import QImage, QKeyEvent, QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
+from vtkmodules.vtkCommonCore import vtkCommand
+from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
+from vtkmodules.vtkInteractionWidgets import vtkOrientationMarkerWidget
+from vtkmodules.vtkRenderingCore import vtkRenderer, vtkTextActor
+
+from mvplan.errors import MvplanError
+from mvplan.geometry.annulus import Annulus
+from mvplan.gui.document import PlanDocument
+from mvplan.planning import Placement, rotated_about_normal, tilted, translated
+from mvplan.render import PlanScene, grab_image
+
+#: Tilt per pixel of a Ctrl-drag, degrees.
+TILT_DEG_PER_PX = 0.25
+
+#: After the last change, and once no drag or solve is under way, the view is drawn again at
+#: full quality this much later, ms.
+STILL_DELAY_MS = 300
+
+#: Longest pause between two frames while things change, ms (:meth:`PlanView.request_render`).
+MAX_FRAME_GAP_MS = 60
+
+
+class _Drag:
+    """A gesture in progress."""
+
+    def __init__(self, kind: str, x: int, y: int) -> None:
+        self.kind = kind  # "move", "rotate", "tilt" or "landmark"
+        self.x0, self.y0 = x, y
+        self.start_plane: np.ndarray | None = None
+        self.start_placement: Placement | None = None
+        self.landmark = ""
+        self.u: float | None = None
+        self.moved = False
+
+
+def _hint_actor(colour: tuple[float, float, float]) -> vtkTextActor:
+    """What an empty view says, centred."""
+    actor = vtkTextActor()
+    actor.SetInput("Open an annulus or a plan (Ctrl+O),\nor drop a file here")
+    prop = actor.GetTextProperty()
+    prop.SetFontSize(18)
+    prop.SetColor(*colour)
+    prop.SetOpacity(0.75)
+    prop.SetJustificationToCentered()
+    prop.SetVerticalJustificationToCentered()
+    actor.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+    actor.SetPosition(0.5, 0.5)
+    return actor
+
+
+class PlanView(QWidget):
+    """The 3D view of the document's plan (module docstring)."""
+
+    def __init__(
+        self,
+        document: PlanDocument,
+        report: Callable[[BaseException], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._report = report
+        self.vtk_widget = QVTKRenderWindowInteractor(self)
+        self.vtk_widget.setObjectName("vtkView")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.vtk_widget)
+        self.render_window = self.vtk_widget.GetRenderWindow()
+        # Off screen (OSMesa) a multisampled window renders its 3D actors black; the scene's
+        # FXAA smooths edges in every context instead.
+        self.render_window.SetMultiSamples(0)
+        self.renderer = vtkRenderer()
+        self.render_window.AddRenderer(self.renderer)
+        self.scene = PlanScene(self.renderer)
+        self._peel_wanted = bool(self.renderer.GetUseDepthPeeling())
+        self._hint = _hint_actor(self.scene.theme.text)
+        self.renderer.AddViewProp(self._hint)
+        self.interactor = self.render_window.GetInteractor()
+        style = vtkInteractorStyleTrackballCamera()
+        self.interactor.SetInteractorStyle(style)
+        # Until the user turns the camera, a resize frames the preset view again.
+        self._camera_touched = False
+        style.AddObserver(vtkCommand.StartInteractionEvent, self._on_camera_touched)
+        style.AddObserver(vtkCommand.EndInteractionEvent, self._on_camera_released)
+        self._marker = vtkOrientationMarkerWidget()
+        self._marker.SetOrientationMarker(self.scene.orientation_marker_actor())
+        self._marker.SetInteractor(self.interactor)
+        # Top right: the colour legends take the left and right edges lower down.
+        self._marker.SetViewport(0.86, 0.80, 1.0, 1.0)
+        self._marker_on = False
+        self._drag: _Drag | None = None
+        self._annulus: Annulus | None = None
+        self._view = "atrial"
+        self._render_pending = False
+        self._last_frame = 0.0
+        #: Wall time of the last frames drawn, ms (benchmarks read it).
+        self.frame_ms: list[float] = []
+        self._still = True
+        self._interacting = False
+        self._still_timer = QTimer(self)
+        self._still_timer.setSingleShot(True)
+        self._still_timer.setInterval(STILL_DELAY_MS)
+        self._still_timer.timeout.connect(self._render_still)
+        self.vtk_widget.installEventFilter(self)
+        self.vtk_widget.Initialize()
+        document.plan_changed.connect(self._on_plan_changed)
+        document.transient_changed.connect(self._on_transient)
+        document.preview_changed.connect(self._on_preview)
+        if document.annulus is not None:
+            self._on_plan_changed("open")
+
+    # -- public -----------------------------------------------------------------------------
+
+    def set_view(self, name: str) -> None:
+        """Camera preset: ``atrial`` (the surgeon's view), ``lateral`` or ``ap``."""
+        self._view = name
+        self.scene.set_view(name)
+        self._camera_touched = False
+        self.request_render()
+
+    @property
+    def view_name(self) -> str:
+        return self._view
+
+    def reset_view(self) -> None:
+        self.set_view(self._view)
+
+    def request_render(self) -> None:
+        """Draw when control returns to the event loop (many updates, one frame), at
+        interactive quality; at full quality once the view is still (module docstring).
+
+        Frames are spaced so that the event loop gets at least as much time as drawing
+        takes: after a frame of ``d`` ms the next waits until ``d`` ms have passed (capped at
+        :data:`MAX_FRAME_GAP_MS`). With a GPU (frames of a few ms) that is no wait at all; in
+        software OpenGL (20-45 ms) it keeps the interface answering while the hand moves."""
+        self._set_quality(still=False)
+        if not self._render_pending:
+            self._render_pending = True
+            since = 1e3 * (time.perf_counter() - self._last_frame)
+            gap = min(self.frame_ms[-1], MAX_FRAME_GAP_MS) if self.frame_ms else 0.0
+            QTimer.singleShot(max(0, round(gap - since)), self.render_now)
+        self._still_timer.start()
+
+    def render_now(self, still: bool | None = None) -> None:
+        """Draw now (``still``: at full quality, or interactive; None: as set)."""
+        self._render_pending = False
+        if still is not None:
+            self._still = still
+        self._apply_quality()
+        if not self._marker_on and self.document.annulus is not None:
+            self._marker.SetEnabled(1)
+            self._marker.InteractiveOff()
+            self._marker_on = True
+        start = time.perf_counter()
+        self.render_window.Render()
+        self._last_frame = time.perf_counter()
+        self.frame_ms.append(1e3 * (self._last_frame - start))
+        del self.frame_ms[:-200]
+
+    @property
+    def still(self) -> bool:
+        """Whether the last frame was drawn at full quality."""
+        return self._still
+
+    def _set_quality(self, still: bool) -> None:
+        self._still = still
+        self._apply_quality()
+
+    def _apply_quality(self) -> None:
+        # Depth peeling (the translucent ring over the plane) and FXAA cost over half of a
+        # frame in software OpenGL (65 ms against 23-27 ms at 575x726 with OSMesa):
+        # interactive frames go without them, as ParaView's interactive renders do. The
+        # scene decides when peeling is needed; that wish is kept for the still frame.
+        self.renderer.SetUseDepthPeeling(self._still and self._peel_wanted)
+        self.renderer.SetUseFXAA(self._still)
+
+    def _render_still(self) -> None:
+        busy = self._drag is not None or self._interacting or self.document.transient_placement
+        if busy or self.document.preview.status == "solving":
+            self._still_timer.start()  # not yet: the hand or the solver is still at work
+            return
+        if not self._still:
+            self.render_now(still=True)
+
+    def grab_image(self) -> QImage:
+        """The 3D view as an image (``QWidget.grab`` shows VTK's area black), drawn at full
+        quality."""
+        self.render_now(still=True)
+        pixels = np.ascontiguousarray(grab_image(self.render_window))
+        height, width = pixels.shape[:2]
+        image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+        return image.copy()  # own the pixels: the array goes away
+
+    def display_position(self, point: QPoint) -> tuple[int, int]:
+        """VTK display coordinates (pixels, y up) of a point in widget coordinates."""
+        scale = self.vtk_widget.devicePixelRatioF()
+        return round(point.x() * scale), round((self.vtk_widget.height() - point.y() - 1) * scale)
+
+    def widget_position(self, x: float, y: float) -> QPoint:
+        """Widget coordinates of VTK display coordinates (inverse of display_position)."""
+        scale = self.vtk_widget.devicePixelRatioF()
+        return QPoint(round(x / scale), round(self.vtk_widget.height() - 1 - y / scale))
+
+    def close_view(self) -> None:
+        """Release VTK's window (call before the widget goes)."""
+        self._marker.SetEnabled(0)
+        self.vtk_widget.Finalize()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._camera_touched and self.document.annulus is not None:
+            QTimer.singleShot(0, lambda: self.set_view(self._view))
+
+    def _on_camera_touched(self, *_args: object) -> None:
+        self._camera_touched = True
+        self._interacting = True
+        self._set_quality(still=False)
+
+    def _on_camera_released(self, *_args: object) -> None:
+        self._interacting = False
+        self._still_timer.start()
+
+    # -- document -> scene -------------------------------------------------------------------
+
+    def _on_plan_changed(self, reason: str) -> None:
+        doc = self.document
+        annulus = doc.annulus
+        self._hint.SetVisibility(annulus is None)
+        if annulus is None:
+            self.scene.clear()
+            self._annulus = None
+            self.request_render()
+            return
+        if annulus is not self._annulus or reason == "revert":
+            self.scene.set_annulus(annulus)
+            first = self._annulus is None or reason == "open"
+            self._annulus = annulus
+            if first:
+                self.scene.set_view(self._view)
+        self.scene.set_ring(doc.spec, doc.placement)
+        self._on_preview()
+
+    def _on_transient(self) -> None:
+        doc = self.document
+        if doc.transient_placement is not None:
+            self.scene.set_ring(doc.spec, doc.transient_placement)
+            self._on_preview()
+        if doc.transient_landmark is not None:
+            name, u = doc.transient_landmark
+            self.scene.set_landmark_position(name, u)
+        self.request_render()
+
+    def _on_preview(self) -> None:
+        """Draw the preview's result. While the ring is dragged it follows the hand: a
+        result is drawn only once it is of the pose under the cursor (the hand paused);
+        the panels show every intermediate answer. While a new solve runs the last answer
+        stays drawn; after a failed one the ring is drawn as placed."""
+        doc = self.document
+        preview = doc.preview
+        result = preview.result if doc.spec is not None else None
+        if doc.transient_placement is not None and not preview.current:
+            result = None
+        if preview.status == "failed" and not preview.current:
+            # Show the pose that failed (the panels keep the last good numbers, greyed):
+            # the earlier answer drawn here would put the ring where the fields say it is not.
+            result = None
+        self.scene.set_result(result)
+        self._peel_wanted = bool(self.renderer.GetUseDepthPeeling())
+        self.request_render()
+
+    # -- gestures ---------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is not self.vtk_widget:
+            return False
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            if event.button() == Qt.MouseButton.LeftButton:
+                return self._press(event)
+        elif kind == QEvent.Type.MouseMove and isinstance(event, QMouseEvent):
+            if self._drag is not None:
+                self._move(event)
+                return True
+        elif kind == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
+            if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:
+                self._release()
+                return True
+        elif (
+            kind == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and self._drag is not None
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            self._abandon()
+            return True
+        return False
+
+    def _press(self, event: QMouseEvent) -> bool:
+        doc = self.document
+        if doc.annulus is None:
+            return False
+        x, y = self.display_position(event.position().toPoint())
+        name = self.scene.landmark_at(x, y)
+        if name is not None:
+            drag = _Drag("landmark", x, y)
+            drag.landmark = name
+            self._drag = drag
+            return True
+        placement = doc.plan.placement if doc.plan is not None else None
+        if placement is None or doc.spec is None or not self.scene.ring_at(x, y):
+            return False
+        mods = event.modifiers()
+        if mods & Qt.KeyboardModifier.ShiftModifier:
+            kind = "rotate"
+        elif mods & Qt.KeyboardModifier.ControlModifier:
+            kind = "tilt"
+        else:
+            kind = "move"
+        drag = _Drag(kind, x, y)
+        drag.start_placement = placement
+        drag.start_plane = self.scene.display_to_plane(x, y)
+        if kind != "tilt" and drag.start_plane is None:
+            return False
+        self._drag = drag
+        return True
+
+    def _move(self, event: QMouseEvent) -> None:
+        drag = self._drag
+        assert drag is not None
+        x, y = self.display_position(event.position().toPoint())
+        if drag.kind == "landmark":
+            u = self.scene.curve_parameter_at(x, y)
+            if u is not None:
+                drag.u, drag.moved = u, True
+                self.document.set_transient_landmark(drag.landmark, u)
+            return
+        placement = self._dragged_placement(drag, x, y)
+        if placement is not None:
+            drag.moved = True
+            try:
+                self.document.set_transient_placement(placement)
+            except MvplanError as exc:
+                self._report(exc)
+
+    def _dragged_placement(self, drag: _Drag, x: int, y: int) -> Placement | None:
+        start = drag.start_placement
+        assert start is not None
+        if drag.kind == "tilt":
+            about_cc = -(y - drag.y0) * TILT_DEG_PER_PX
+            about_ap = (x - drag.x0) * TILT_DEG_PER_PX
+            return tilted(tilted(start, about_cc, "x"), about_ap, "y")
+        here = self.scene.display_to_plane(x, y)
+        if here is None or drag.start_plane is None:
+            return None
+        if drag.kind == "move":
+            dx, dy = (here - drag.start_plane)[:2]
+            return translated(start, float(dx), float(dy), 0.0)
+        centre = start.ring_center_mm[:2]
+        a, b = drag.start_plane[:2] - centre, here[:2] - centre
+        if np.linalg.norm(a) < 1e-6 or np.linalg.norm(b) < 1e-6:
+            return None
+        angle = np.degrees(np.arctan2(a[0] * b[1] - a[1] * b[0], a @ b))
+        return rotated_about_normal(start, float(angle))
+
+    def _release(self) -> None:
+        drag = self._drag
+        self._drag = None
+        if drag is None:
+            return
+        doc = self.document
+        try:
+            if drag.kind == "landmark":
+                if drag.moved and drag.u is not None:
+                    doc.move_landmark(drag.landmark, drag.u)
+                else:
+                    doc.end_transient()
+                return
+            placement = doc.transient_placement
+            if drag.moved and placement is not None:
+                text = {"move": "Move ring", "rotate": "Rotate ring", "tilt": "Tilt ring"}
+                doc.commit_placement(placement, text[drag.kind])
+            else:
+                doc.end_transient()
+        except MvplanError as exc:
+            self._report(exc)
+            self._abandon()
+
+    def _abandon(self) -> None:
+        self._drag = None
+        self.document.end_transient()
+
+
+__all__ = ["MAX_FRAME_GAP_MS", "STILL_DELAY_MS", "TILT_DEG_PER_PX", "PlanView"]
