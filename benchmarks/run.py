@@ -1,7 +1,9 @@
 """Run every benchmark case in its own process; print a table and write ``latest.json``.
 
 ``make bench`` runs this. Each record is ``{name, median_ms, p90_ms, peak_mb, params}``
-(see each ``bench_*.py`` for what it times). Options: ``--repeats N``, ``--only SUBSTRING``.
+(see ``bench_annuloplasty.py`` and ``mvplan/gui/bench.py`` for what each times). Options:
+``--repeats N``, ``--only SUBSTRING``, ``--gui-starts N`` (fresh processes timed for the
+window start-up; each process also measures the event-loop cases once).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=21)
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
     parser.add_argument("-o", "--output", type=Path, default=HERE / "latest.json")
+    parser.add_argument("--gui-starts", type=int, default=5)
     args = parser.parse_args(argv)
     records = []
     header = (
@@ -59,9 +62,49 @@ def main(argv: list[str] | None = None) -> int:
             f"{case:36s} {record['median_ms']:10.2f} {record['p90_ms']:8.2f} "
             f"{record['peak_mb']:8.1f} {p['newton_iterations']:4d} {p['total_median_ms']:9.2f}"
         )
+    if not args.only or "gui" in args.only:
+        gui = _gui_records(args.gui_starts)
+        if gui is None:
+            return 1
+        records += gui
     args.output.write_text(json.dumps(records, indent=2) + "\n")
     print(f"wrote {args.output}")
     return 0
+
+
+def _gui_records(starts: int) -> list[dict[str, object]] | None:
+    """Window start-up over ``starts`` fresh processes; the event-loop cases of the first."""
+    runs: list[list[dict[str, object]]] = []
+    for _ in range(max(1, starts)):
+        out = subprocess.run(
+            [sys.executable, "-m", "mvplan.gui.bench"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if out.returncode != 0:
+            print(f"gui bench: failed\n{out.stderr}", file=sys.stderr)
+            return None
+        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+        runs.append([json.loads(line) for line in lines])
+    starts_ms = [float(r["median_ms"]) for run in runs for r in run if r["name"] == "gui-window-up"]
+    records = [r for r in runs[0] if r["name"] != "gui-window-up"]
+    window = next(r for r in runs[0] if r["name"] == "gui-window-up")
+    starts_ms.sort()
+    window = {
+        **window,
+        "median_ms": round(starts_ms[len(starts_ms) // 2], 1),
+        "p90_ms": round(starts_ms[min(len(starts_ms) - 1, int(0.9 * len(starts_ms)))], 1),
+        "params": {**dict(window["params"]), "processes": len(starts_ms), "all_ms": starts_ms},
+    }
+    records.insert(0, window)
+    for r in records:
+        worst = dict(r["params"]).get("max_ms", "")
+        print(
+            f"{r['name']:36s} {r['median_ms']:10.2f} {r['p90_ms']:8.2f} {r['peak_mb']:8.1f}"
+            f"      max {worst}"
+        )
+    return records
 
 
 if __name__ == "__main__":

@@ -328,6 +328,7 @@ def orientation_marker_actor() -> vtkProp:
     cube.SetZPlusFaceText("LA")
     cube.SetZMinusFaceText("LV")
     cube.SetFaceTextScale(0.38)
+    cube.SetZFaceTextRotation(90.0)  # upright in the surgeon's (atrial) view, anterior up
     cube.GetCubeProperty().SetColor(0.32, 0.36, 0.42)
     cube.GetTextEdgesProperty().SetColor(0.85, 0.87, 0.90)
     cube.GetTextEdgesProperty().SetLineWidth(1.0)
