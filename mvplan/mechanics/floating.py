@@ -41,7 +41,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from mvplan.mechanics.assembly import FloatArray, IntArray, project_psd
-from mvplan.mechanics.reduction import ReducedAssembly
+from mvplan.mechanics.reduction import FullGradient, ReducedAssembly
 from mvplan.mechanics.rigid import rotation_and_derivatives
 from mvplan.mechanics.terms import EnergyTerm, as_positions
 
@@ -110,7 +110,7 @@ class ElasticRing:
         self._k_z = sp.csr_matrix(stiffness)  # K in z = (u, theta) alone, for the energy
         self._template = np.zeros((self.n_nodes, 3))
         self._k_values = np.zeros(0)
-        self._last: tuple[FloatArray, FloatArray, FloatArray] | None = None
+        self._full_gradient = FullGradient(self.expand, self.energy)
         self._assembly = self._build_assembly()
 
     # -- configuration -------------------------------------------------------------------------
@@ -207,16 +207,6 @@ class ElasticRing:
         jac[:, :, 3:6] = np.eye(3)
         jac[:, :, 6:] = np.einsum("aij,kj->kia", d_r, self._arm + u)
         return jac
-
-    def _full_gradient(self, y: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Full positions and gradient at ``y``, remembered for the Hessian at the same ``y``."""
-        y = as_positions(y)
-        if self._last is not None and np.array_equal(self._last[0], y):
-            return self._last[1], self._last[2]
-        x = self.expand(y)
-        g = self.energy.gradient(x)
-        self._last = (y.copy(), x, g)
-        return x, g
 
     def gradient(self, y: FloatArray) -> FloatArray:
         y = as_positions(y)

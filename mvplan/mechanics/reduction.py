@@ -18,6 +18,8 @@ translation); the pattern's summation of duplicate entries makes that exact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
@@ -25,7 +27,35 @@ from numpy.typing import ArrayLike, NDArray
 from mvplan.mechanics.assembly import BlockPattern, FloatArray, IntArray
 from mvplan.mechanics.terms import EnergyTerm
 
-__all__ = ["ReducedAssembly"]
+__all__ = ["FullGradient", "ReducedAssembly"]
+
+
+class FullGradient:
+    """Full positions and gradient of a reduced state, remembered for the last state asked.
+
+    Newton asks for the Hessian at the state whose gradient it has just taken, and a reduced
+    map's Hessian needs the full gradient (the map's curvature); this computes it once.
+
+    Parameters
+    ----------
+    expand : callable ``y (m, 3) -> x (n, 3)``
+    energy : EnergyTerm
+    """
+
+    def __init__(self, expand: Callable[[FloatArray], FloatArray], energy: EnergyTerm) -> None:
+        self._expand = expand
+        self._energy = energy
+        self._last: tuple[FloatArray, FloatArray, FloatArray] | None = None
+
+    def __call__(self, y: ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """``(x (n, 3), g (3 n,))`` at the reduced state ``y``."""
+        y = np.asarray(y, dtype=float).reshape(-1, 3)
+        if self._last is not None and np.array_equal(self._last[0], y):
+            return self._last[1], self._last[2]
+        x = self._expand(y)
+        g = self._energy.gradient(x)
+        self._last = (y.copy(), x, g)
+        return x, g
 
 
 class _Group:

@@ -45,7 +45,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from mvplan.mechanics.assembly import FloatArray, IntArray, project_psd
-from mvplan.mechanics.reduction import ReducedAssembly
+from mvplan.mechanics.reduction import FullGradient, ReducedAssembly
 from mvplan.mechanics.terms import EnergyTerm, as_positions
 
 __all__ = ["RigidReduced", "RigidRingMap", "rotation_and_derivatives"]
@@ -238,7 +238,7 @@ class RigidReduced:
         other[self.ring_nodes] = False
         self.other_nodes: IntArray = np.flatnonzero(other)
         self._template = np.zeros((self.n_nodes, 3))
-        self._last: tuple[FloatArray, FloatArray, FloatArray] | None = None
+        self._full_gradient = FullGradient(self.expand, self.energy)
         self._assembly = self._build_assembly()
 
     @property
@@ -284,16 +284,6 @@ class RigidReduced:
 
     def value(self, y: FloatArray) -> float:
         return self.energy.value(self.expand(y))
-
-    def _full_gradient(self, y: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Full positions and gradient at ``y``, remembered for the Hessian at the same ``y``."""
-        y = as_positions(y)
-        if self._last is not None and np.array_equal(self._last[0], y):
-            return self._last[1], self._last[2]
-        x = self.expand(y)
-        g = self.energy.gradient(x)
-        self._last = (y.copy(), x, g)
-        return x, g
 
     def gradient(self, y: FloatArray) -> FloatArray:
         q = self.parameters(y)
