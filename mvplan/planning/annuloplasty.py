@@ -17,8 +17,15 @@ All positions are in the annulus valve frame, mm; forces N.
 - **Ring**: rigid rings (every segment of class ``rigid``) are one rigid body
   (:class:`~mvplan.mechanics.RigidReduced`, six DOFs); the others are floating elastic rods
   (:class:`~mvplan.mechanics.floating.ElasticRing`) with their family's in-plane and
-  out-of-plane bending, twist and axial rigidities per segment (:mod:`mvplan.rings.stiffness`).
-  The ring floats: only its sutures hold it.
+  out-of-plane bending, twist and axial rigidities per segment (:mod:`mvplan.rings.stiffness`),
+  linear elastic about a frame held at the rigid pose that best fits the ring's suture legs to
+  their points on the native annulus (least squares, :func:`_ring_onto`). That frame depends
+  on the placement alone, so the model is the same whatever the solve starts from; the reduced
+  Hessian is ``J^T H J + K``, positive semi-definite, and every Newton step is exact. The rigid
+  motion from that frame to equilibrium is small (about 0.01 rad on the bundled samples), so
+  the linearisation about it costs nothing measurable (the AP reduction of a Physio-like ring
+  moved by 0.01 % against a frame at the rigid-ring equilibrium). The ring floats: only its
+  sutures hold it.
 - **Sutures**: horizontal mattress sutures, each two zero-length stiff springs (``k_s``) a bite
   ``b`` apart, from the annulus to the ring (tied: the ring's cuff is drawn onto the tissue).
   A suture's force is the magnitude of the resultant of its two legs.
@@ -188,17 +195,14 @@ class AnnuloplastyState:
         The ring nodes at equilibrium.
     annulus_leg_u : (2 k,) float, optional
         Annulus parameters of the suture legs (a warm start moves the tissue with them).
-    rigid_annulus_points : (n, 3) float, optional
-        The annulus at the end of the rigid-ring stage (elastic rings; see
-        :func:`simulate_annuloplasty`).
     ring_deformation : (r, 6) float, optional
-        Elastic displacement (mm) and rotation (rad) of each ring node in the ring's frame.
+        Elastic displacement (mm) and rotation (rad) of each ring node in the ring's own
+        frame (elastic rings).
     """
 
     annulus_points: FloatArray
     ring_points: FloatArray
     annulus_leg_u: FloatArray | None = None
-    rigid_annulus_points: FloatArray | None = None
     ring_deformation: FloatArray | None = None
 
 
@@ -226,7 +230,8 @@ class AnnuloplastyResult:
         Engineering strain of each annulus segment (node ``i`` to ``i + 1``), negative in
         compression.
     ring_deformation_mm : (r,) float
-        Distance of each ring node from where the ring's rigid motion alone would put it.
+        Distance of each ring node from the rigid motion of the ring as placed that best fits
+        (least squares) the ring at equilibrium: its change of shape, mm.
     ring_model : str
         ``rigid body`` or ``elastic rod``.
     ring_max_rotation_rad : float
@@ -541,21 +546,20 @@ def simulate_annuloplasty(
     # The pretension: the out-of-balance force the moment the sutures are tied.
     load_norm = float(np.linalg.norm(rigid_system.gradient(y_rigid)))
     warm = _Warm.of(warm_start, native, a_u, r_count)
-    if warm is not None:  # start from the previous rigid stage, the ring fitted to its sutures
-        y_rigid[:n] = warm.rigid_annulus()
-        y_rigid[-2:] = _ring_onto(np.vstack([y_rigid[:n], ring_rest]), ring_rest, suture_term)
     settings: dict[str, Any] = {"rtol": rtol, "progress": progress, "cancel": cancel}
-    # Stage 1: the ring as a rigid body (the answer for rigid rings); Newton converges in a few
-    # exact steps. Stage 2 (other rings): the ring linear elastic about the pose stage 1 found,
-    # its frame held (ElasticRing.free_mask(hold_frame=True)): the reduced Hessian is then
-    # J^T H J + K, so Newton keeps taking exact steps.
-    first = solve(
-        rigid_system, y_rigid, load_norm=load_norm, max_iterations=max_iterations, **settings
-    )
-    system: Any = rigid_system
+    system: Any
     free: Any = None
-    result = first
-    if not rigid:
+    if rigid:
+        # The ring as one rigid body; Newton converges in a few exact steps. A warm start
+        # carries the previous tissue along with the sutures and fits the ring to them.
+        system = rigid_system
+        y0 = y_rigid
+        if warm is not None:
+            y0[:n] = warm.annulus()
+            y0[-2:] = _ring_onto(np.vstack([y0[:n], ring_rest]), ring_rest, suture_term)
+    else:
+        # The ring linear elastic about a frame fitted to its sutures on the native annulus,
+        # the frame held (module docstring): ElasticRing.free_mask(hold_frame=True).
         system = ElasticRing(
             energy_full,
             total,
@@ -563,45 +567,29 @@ def simulate_annuloplasty(
             ring_rest,
             _ring_stiffness(spec, ring_u, ring_rest, placement.ring_normal),
         )
-        y0 = system.reduced(rigid_system.expand(first.x))
-        y0[-2:] = first.x[-2:]
-        deformation_before = None if warm is None else warm.state.ring_deformation
-        if warm is not None and deformation_before is not None:
-            # The previous elastic state: its deformation in the ring's own frame, and its
-            # tissue displacement beyond the rigid stage's, moved along with the sutures.
-            y0[:n] += warm.elastic_offset()
-            y0[n : n + 2 * r_count] = np.vstack(
-                [deformation_before[:, :3], deformation_before[:, 3:]]
-            )
+        y0 = system.reduced(x_start)
+        y0[-2:] = _ring_onto(x_start, ring_rest, suture_term)
         free = system.free_mask(hold_frame=True)
-        second = solve(
-            system,
-            y0,
-            free,
-            load_norm=load_norm,
-            max_iterations=max(1, max_iterations - first.iterations),
-            **settings,
-        )
-        second.iterations += first.iterations
-        second.time_ms += first.time_ms
-        second.history[:0] = first.history
-        result = second
+        if warm is not None:
+            y0[:n] = warm.annulus()
+            if warm.state.ring_deformation is not None:  # in the ring's own (material) frame
+                deformation = warm.state.ring_deformation
+                y0[n : n + 2 * r_count] = np.vstack([deformation[:, :3], deformation[:, 3:]])
+    result = solve(system, y0, free, load_norm=load_norm, max_iterations=max_iterations, **settings)
     x = system.expand(result.x)
     ann_after, ring_after = x[:n], x[n:]
     legs = suture_term.gaps(x) * tissue.suture_stiffness_n_per_mm  # (2k, 3)
     k = len(sutures)
     forces = np.linalg.norm(legs[:k] + legs[k:], axis=1)
     regions = _regions(annulus, np.array([s.annulus_u for s in sutures]))
-    rigid_annulus = rigid_system.expand(first.x)[:n]
     if rigid:
         deformation = np.zeros(r_count)
         max_rotation = 0.0
         ring_z = None
     else:
-        u, theta, _, w = system.parts(result.x)
+        u, theta, _, _ = system.parts(result.x)
         ring_z = np.hstack([u, theta])
-        rot = Rotation.from_rotvec(w).as_matrix()
-        deformation = np.linalg.norm(u @ rot.T, axis=1)
+        deformation = _shape_change(ring_rest, ring_after)
         max_rotation = system.max_relative_rotation(result.x)
     after = deformed_annulus(annulus, node_u, annulus.to_valve_frame.inverse().apply(ann_after))
     strain = _strain(ann_after, chords)
@@ -627,9 +615,7 @@ def simulate_annuloplasty(
         ring_model="rigid body" if rigid else "elastic rod",
         ring_max_rotation_rad=max_rotation,
         solve=result,
-        state=AnnuloplastyState(
-            ann_after.copy(), ring_after.copy(), a_u.copy(), rigid_annulus.copy(), ring_z
-        ),
+        state=AnnuloplastyState(ann_after.copy(), ring_after.copy(), a_u.copy(), ring_z),
         tissue=tissue,
         warn_fraction=warn_fraction,
         sutures=tuple(sutures),
@@ -643,36 +629,34 @@ class _Warm:
 
     state: AnnuloplastyState
     native: FloatArray
-    old_leg_u: FloatArray | None
+    old_leg_u: FloatArray
     new_leg_u: FloatArray
 
     @classmethod
     def of(
         cls, state: AnnuloplastyState | None, native: FloatArray, leg_u: FloatArray, r_count: int
     ) -> _Warm | None:
-        """None (start cold) without a state or for one of another discretisation."""
-        if state is None or state.rigid_annulus_points is None:
+        """None (start cold) without a state, or for one of another discretisation."""
+        if state is None or state.annulus_leg_u is None:
             return None
         if state.annulus_points.shape != native.shape or state.ring_points.shape != (r_count, 3):
             return None
-        old = state.annulus_leg_u
-        old = old if old is not None and old.shape == leg_u.shape else None
-        return cls(state, native, old, leg_u)
+        if state.annulus_leg_u.shape != leg_u.shape:
+            return None
+        return cls(state, native, state.annulus_leg_u, leg_u)
 
-    def _carried(self, previous: FloatArray) -> FloatArray:
-        if self.old_leg_u is None:
-            return previous.copy()
+    def annulus(self) -> FloatArray:
+        """The previous annulus ``(n, 3)``, its displacement moved along with the sutures."""
+        previous = self.state.annulus_points
         moved = _carried_displacement(previous - self.native, self.old_leg_u, self.new_leg_u)
         return self.native + moved
 
-    def rigid_annulus(self) -> FloatArray:
-        """The annulus ``(n, 3)`` at the end of the previous rigid stage, carried."""
-        assert self.state.rigid_annulus_points is not None  # checked in `of`
-        return self._carried(self.state.rigid_annulus_points)
 
-    def elastic_offset(self) -> FloatArray:
-        """What the previous elastic stage added to the rigid stage's annulus ``(n, 3)``."""
-        return self._carried(self.state.annulus_points) - self.rigid_annulus()
+def _shape_change(rest: FloatArray, after: FloatArray) -> FloatArray:
+    """Distance ``(r,)`` of each node of ``after`` from ``rest`` moved rigidly to fit it best."""
+    rot, _ = Rotation.align_vectors(after - after.mean(axis=0), rest - rest.mean(axis=0))
+    fitted = rot.apply(rest - rest.mean(axis=0)) + after.mean(axis=0)
+    return np.asarray(np.linalg.norm(after - fitted, axis=1))
 
 
 def _carried_displacement(
@@ -744,7 +728,7 @@ def _no_device(
         ring_model="none",
         ring_max_rotation_rad=0.0,
         solve=result,
-        state=AnnuloplastyState(x.copy(), empty, rigid_annulus_points=x.copy()),
+        state=AnnuloplastyState(x.copy(), empty),
         tissue=tissue,
         warn_fraction=warn_fraction,
     )
