@@ -322,3 +322,17 @@ def test_bad_tissue_values_are_refused():
         TissueModel(foundation_n_per_mm2=float("nan"))
     with pytest.raises(InputError):
         TissueModel(bending_rigidity_n_mm2=-1.0)
+
+
+def test_ring_shape_change_ignores_rigid_motion():
+    from scipy.spatial.transform import Rotation
+
+    from mvplan.planning.annuloplasty import _shape_change
+
+    angle = np.linspace(0.0, 2.0 * np.pi, 40, endpoint=False)
+    rest = np.stack([15 * np.cos(angle), 12 * np.sin(angle), np.sin(2 * angle)], axis=1)
+    moved = Rotation.from_rotvec([0.1, -0.2, 0.3]).apply(rest) + [1.0, 2.0, -0.5]
+    assert _shape_change(rest, moved).max() < 1e-12
+    squeezed = moved.copy()
+    squeezed[:, 1] *= 0.9  # a change of shape
+    assert _shape_change(rest, squeezed).max() > 0.3
