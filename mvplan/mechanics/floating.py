@@ -110,7 +110,7 @@ class ElasticRing:
         self._k_z = sp.csr_matrix(stiffness)  # K in z = (u, theta) alone, for the energy
         self._template = np.zeros((self.n_nodes, 3))
         self._k_values = np.zeros(0)
-        self._full_gradient = FullGradient(self.expand, self.energy)
+        self._full_gradient = FullGradient(self.energy)
         self._assembly = self._build_assembly()
 
     # -- configuration -------------------------------------------------------------------------
@@ -212,7 +212,7 @@ class ElasticRing:
         y = as_positions(y)
         u, _, _, w = self.parts(y)
         rot, d_r, _ = rotation_and_derivatives(w)
-        g = self._full_gradient(y)[1]
+        g = self._full_gradient(y, self.expand)[1]
         out = self._assembly.gradient(g, self._node_jacobians(u, rot, d_r))
         out += self._k_ring @ y.ravel()
         return out
@@ -221,7 +221,7 @@ class ElasticRing:
         y = as_positions(y)
         u, _, _, w = self.parts(y)
         rot, d_r, d2_r = rotation_and_derivatives(w)
-        x, g = self._full_gradient(y)
+        x, g = self._full_gradient(y, self.expand)
         assembly = self._assembly
         g_ring = g.reshape(-1, 3)[self.ring_nodes]
         ww = np.einsum("ki,abij,kj->ab", g_ring, d2_r, self._arm + u)

@@ -38,21 +38,26 @@ class FullGradient:
 
     Parameters
     ----------
-    expand : callable ``y (m, 3) -> x (n, 3)``
     energy : EnergyTerm
+        The full-space energy.
     """
 
-    def __init__(self, expand: Callable[[FloatArray], FloatArray], energy: EnergyTerm) -> None:
-        self._expand = expand
+    def __init__(self, energy: EnergyTerm) -> None:
         self._energy = energy
         self._last: tuple[FloatArray, FloatArray, FloatArray] | None = None
 
-    def __call__(self, y: ArrayLike) -> tuple[FloatArray, FloatArray]:
-        """``(x (n, 3), g (3 n,))`` at the reduced state ``y``."""
+    def __call__(
+        self, y: ArrayLike, expand: Callable[[FloatArray], FloatArray]
+    ) -> tuple[FloatArray, FloatArray]:
+        """``(x (n, 3), g (3 n,))`` at the reduced state ``y``; ``expand`` maps ``y`` to ``x``.
+
+        (``expand`` is passed at each call rather than kept, so that a reduced map holding
+        this memo makes no reference cycle and is freed as soon as it is dropped.)
+        """
         y = np.asarray(y, dtype=float).reshape(-1, 3)
         if self._last is not None and np.array_equal(self._last[0], y):
             return self._last[1], self._last[2]
-        x = self._expand(y)
+        x = expand(y)
         g = self._energy.gradient(x)
         self._last = (y.copy(), x, g)
         return x, g

@@ -238,7 +238,7 @@ class RigidReduced:
         other[self.ring_nodes] = False
         self.other_nodes: IntArray = np.flatnonzero(other)
         self._template = np.zeros((self.n_nodes, 3))
-        self._full_gradient = FullGradient(self.expand, self.energy)
+        self._full_gradient = FullGradient(self.energy)
         self._assembly = self._build_assembly()
 
     @property
@@ -287,11 +287,13 @@ class RigidReduced:
 
     def gradient(self, y: FloatArray) -> FloatArray:
         q = self.parameters(y)
-        return self._assembly.gradient(self._full_gradient(y)[1], self._node_jacobians(q))
+        return self._assembly.gradient(
+            self._full_gradient(y, self.expand)[1], self._node_jacobians(q)
+        )
 
     def hessian(self, y: FloatArray, project: bool = False) -> sp.csr_matrix:
         q = self.parameters(y)
-        x, g = self._full_gradient(y)
+        x, g = self._full_gradient(y, self.expand)
         g_ring = g.reshape(-1, 3)[self.ring_nodes]
         d2_r = rotation_and_derivatives(q[3:])[2]
         # The map's curvature sum_k g_k . d2x_k/dw dw (only its w-w block is non-zero).
