@@ -331,7 +331,7 @@ def test_ring_shape_change_ignores_rigid_motion():
 
     angle = np.linspace(0.0, 2.0 * np.pi, 40, endpoint=False)
     rest = np.stack([15 * np.cos(angle), 12 * np.sin(angle), np.sin(2 * angle)], axis=1)
-    moved = Rotation.from_rotvec([0.1, -0.2, 0.3]).apply(rest) + [1.0, 2.0, -0.5]
+    moved = Rotation.from_rotvec([0.1, -0.2, 0.3]).apply(rest) + np.array([1.0, 2.0, -0.5])
     assert _shape_change(rest, moved).max() < 1e-12
     squeezed = moved.copy()
     squeezed[:, 1] *= 0.9  # a change of shape
