@@ -172,3 +172,23 @@ def test_worker_runs_only_the_latest_and_cancels() -> None:
     finally:
         release.set()
         worker.shutdown()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+def test_worker_thread_yields_the_cpu_to_the_interface() -> None:
+    import os
+
+    from mvplan.gui.worker import NICENESS
+
+    worker = LatestOnlyWorker("test")
+    try:
+        seen: list[int] = []
+        worker.submit(
+            lambda _c: seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())),
+            lambda _o: None,
+        )
+        assert worker.wait_idle(5)
+        ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert seen == [min(ours + NICENESS, 19)]
+    finally:
+        worker.shutdown()
