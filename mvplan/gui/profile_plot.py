@@ -23,6 +23,9 @@ from mvplan.geometry.plane import Plane
 
 FloatArray = npt.NDArray[np.float64]
 _ToPx = Callable[[float, float], QPointF]
+#: Smallest half-range of the height axis, mm.
+MIN_HALF_RANGE_MM = 1.0
+
 _Frame = tuple[QRectF, float, float]  # the plot's rectangle and its height range, mm
 
 NATIVE_COLOUR = QColor(46, 109, 180)
@@ -125,8 +128,9 @@ class SaddleProfilePlot(QWidget):
         heights = [self._native.height_mm]
         if self._after is not None:
             heights.append(self._after.height_mm)
-        low = min(float(h.min()) for h in heights)
-        high = max(float(h.max()) for h in heights)
+        # At least +-1 mm, so that a flat annulus looks flat (not its rounding noise magnified).
+        low = min(-MIN_HALF_RANGE_MM, *(float(h.min()) for h in heights))
+        high = max(MIN_HALF_RANGE_MM, *(float(h.max()) for h in heights))
         step = _nice_step((high - low) / 4 if high > low else 1.0)
         low, high = np.floor(low / step) * step, np.ceil(high / step) * step
         if high - low < step:

@@ -49,7 +49,7 @@ FILL = 0.78
 
 #: Fraction of the viewport width at each side that the framed scene leaves to the colour
 #: legends (they stand at the left and right edges).
-SIDE_MARGIN = 0.16
+SIDE_MARGIN = 0.22
 
 
 def check_view(name: object) -> str:
