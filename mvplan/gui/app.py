@@ -10,6 +10,7 @@ alone (on a desktop) skips the first-start notice and then leaves the window ope
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
@@ -68,6 +69,18 @@ def settle(window: MainWindow, timeout: float = SETTLE_TIMEOUT_S) -> bool:
     return idle
 
 
+def freeze_startup_objects() -> None:
+    """Move everything allocated so far out of the garbage collector's reach.
+
+    Qt, VTK and the catalogue leave hundreds of thousands of long-lived objects; a full
+    (generation 2) collection walks them all and paused the event loop for up to 47 ms during
+    a drag (measured with ``gc.callbacks``). Frozen, they are never walked again; what the
+    session allocates afterwards is collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def run(
     file: str | Path | None = None,
     *,
@@ -110,10 +123,11 @@ def run(
             window.shutdown()
             raise
     if interactive:
+        freeze_startup_objects()
         return int(app.exec())
     window.shutdown()
     window.close()
     return 0
 
 
-__all__ = ["SETTLE_TIMEOUT_S", "application", "run", "settle"]
+__all__ = ["SETTLE_TIMEOUT_S", "application", "freeze_startup_objects", "run", "settle"]

@@ -54,7 +54,7 @@ def run(seconds: float = 3.0, sample: Path = SAMPLE) -> list[dict[str, Any]]:
     start = time.perf_counter()
     from PySide6.QtCore import QTimer
 
-    from mvplan.gui.app import application, settle
+    from mvplan.gui.app import application, freeze_startup_objects, settle
     from mvplan.gui.document import PlanDocument
     from mvplan.gui.main_window import MainWindow
     from mvplan.gui.pose import PoseParameters, pose_parameters, posed
@@ -68,6 +68,7 @@ def run(seconds: float = 3.0, sample: Path = SAMPLE) -> list[dict[str, Any]]:
     settle(window)
     up_ms = 1e3 * (time.perf_counter() - start)
     records = [_record("gui-window-up", [up_ms], sample=sample.name)]
+    freeze_startup_objects()  # as `mvplan gui` does before its event loop
 
     document.choose_ring("physio-like", 30.0)
     settle(window)
