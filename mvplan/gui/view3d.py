@@ -129,6 +129,7 @@ class PlanView(QWidget):
         self._last_frame = 0.0
         #: Wall time of the last frames drawn, ms (benchmarks read it).
         self.frame_ms: list[float] = []
+        self._shown_result: object | None = None  # the preview result the scene draws
         self._still = True
         self._interacting = False
         self._still_timer = QTimer(self)
@@ -263,10 +264,12 @@ class PlanView(QWidget):
         if annulus is None:
             self.scene.clear()
             self._annulus = None
+            self._shown_result = None
             self.request_render()
             return
         if annulus is not self._annulus or reason == "revert":
             self.scene.set_annulus(annulus)
+            self._shown_result = None
             first = self._annulus is None or reason == "open"
             self._annulus = annulus
             if first:
@@ -298,7 +301,11 @@ class PlanView(QWidget):
             # Show the pose that failed (the panels keep the last good numbers, greyed):
             # the earlier answer drawn here would put the ring where the fields say it is not.
             result = None
-        self.scene.set_result(result)
+        if result is not self._shown_result or self._shown_result is None:
+            # The same answer again (a change of plan that the solver has not answered yet)
+            # needs no new geometry: set_result rebuilds its tubes (several ms).
+            self.scene.set_result(result)
+            self._shown_result = result
         self._peel_wanted = bool(self.renderer.GetUseDepthPeeling())
         self.request_render()
 
