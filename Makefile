@@ -28,10 +28,10 @@ system-deps:
 # it then draws one off screen to mvplan-screenshot.png and says so.
 run: setup
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-		$(VENV)/bin/mvplan gui $(SAMPLE); \
+		$(VENV)/bin/mvplan gui $(SAMPLE) --papillary $(SAMPLE_TIPS); \
 	else \
 		echo "mvplan: no display; drawing the window off screen to mvplan-screenshot.png"; \
-		$(VENV)/bin/mvplan gui $(SAMPLE) --screenshot mvplan-screenshot.png --exit; \
+		$(VENV)/bin/mvplan gui $(SAMPLE) --papillary $(SAMPLE_TIPS) --screenshot mvplan-screenshot.png --exit; \
 	fi
 
 lint: setup

@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         "display) to a PNG image and exits.",
     )
     gui.add_argument("file", nargs="?", help="annulus file or plan file (*.mvplan.json)")
+    gui.add_argument("--landmarks", metavar="F", help="labelled landmark points for the annulus")
+    gui.add_argument("--papillary", metavar="F", help="papillary-muscle tips for the annulus")
     gui.add_argument("--screenshot", metavar="PNG", help="write the window to this PNG image")
     gui.add_argument("--exit", action="store_true", help="exit once drawn (batch use)")
     gui.add_argument(
@@ -137,7 +139,8 @@ def _window_size(text: str) -> tuple[int, int]:
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
-    """``mvplan gui [FILE] [--screenshot PNG] [--exit] [--size WxH]``."""
+    """``mvplan gui [FILE] [--landmarks F] [--papillary F] [--screenshot PNG] [--exit]
+    [--size WxH]``."""
     from mvplan.headless import configure_headless, has_display, osmesa_available
 
     # --exit, or a screenshot with no screen to show the window on afterwards, is a batch
@@ -152,7 +155,14 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         )
     from mvplan.gui import run  # lazily: Qt and VTK load only for this command
 
-    code = run(args.file, screenshot=args.screenshot, exit_after=batch, size=args.size)
+    code = run(
+        args.file,
+        screenshot=args.screenshot,
+        exit_after=batch,
+        size=args.size,
+        landmarks=args.landmarks,
+        papillary=args.papillary,
+    )
     if args.json and batch:
         out = {"file": args.file, "screenshot": args.screenshot, "size": list(args.size)}
         print(json.dumps(out))

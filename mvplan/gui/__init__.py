@@ -22,11 +22,20 @@ def run(
     screenshot: str | Path | None = None,
     exit_after: bool = False,
     size: tuple[int, int] = (1280, 800),
+    landmarks: str | Path | None = None,
+    papillary: str | Path | None = None,
 ) -> int:
     """Start the desktop application (see :func:`mvplan.gui.app.run`)."""
     from mvplan.gui.app import run as run_app
 
-    return run_app(file, screenshot=screenshot, exit_after=exit_after, size=size)
+    return run_app(
+        file,
+        screenshot=screenshot,
+        exit_after=exit_after,
+        size=size,
+        landmarks=landmarks,
+        papillary=papillary,
+    )
 
 
 __all__ = ["run"]

@@ -87,8 +87,13 @@ def run(
     screenshot: str | Path | None = None,
     exit_after: bool = False,
     size: tuple[int, int] = (1280, 800),
+    landmarks: str | Path | None = None,
+    papillary: str | Path | None = None,
 ) -> int:
     """Open ``file`` (an annulus or a plan) in the window; return the exit code.
+
+    ``landmarks`` and ``papillary`` (files of labelled landmark points and of papillary tips)
+    are applied to it as the File menu would.
 
     Raises
     ------
@@ -99,6 +104,12 @@ def run(
     document = PlanDocument()
     if file is not None:
         document.open(file)
+    elif landmarks is not None or papillary is not None:
+        raise InputError("landmark and papillary files need an annulus file to go with")
+    if papillary is not None:
+        document.load_papillary(papillary)
+    if landmarks is not None:
+        document.load_landmarks(landmarks)
     if screenshot is not None:
         folder = Path(screenshot).resolve().parent
         if not folder.is_dir():

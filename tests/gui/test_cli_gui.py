@@ -115,3 +115,21 @@ def test_bad_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     # No display and no batch option: say so instead of crashing in Qt.
     windowless = _run([str(SAMPLE)], tmp_path)
     assert windowless.returncode == 2 and "no display" in windowless.stderr
+
+
+def test_landmark_and_papillary_files_on_the_command_line(tmp_path: Path) -> None:
+    tips = SAMPLE.parent / "healthy_papillary_tips.csv"
+    out = tmp_path / "tips.png"
+    run = _run(
+        [str(SAMPLE), "--papillary", str(tips), "--screenshot", str(out), "--exit"], tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    assert out.is_file()
+    # Tips are not landmarks: one line naming the file, exit 2, no picture.
+    wrong = _run([str(SAMPLE), "--landmarks", str(tips), "--exit"], tmp_path)
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip().splitlines() == [
+        "mvplan: error: healthy_papillary_tips.csv: no point labelled A, P, ALC, PMC, ALT or PMT"
+    ]
+    alone = _run(["--landmarks", str(tips), "--exit"], tmp_path)
+    assert alone.returncode == 2 and "need an annulus file" in alone.stderr
