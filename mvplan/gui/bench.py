@@ -115,61 +115,40 @@ def run(seconds: float = 3.0, sample: Path = SAMPLE) -> list[dict[str, Any]]:
             posed(base, PoseParameters(params.x_mm + 0.02 * i, params.y_mm, params.height_mm))
         )
 
-    solved.clear()
-    window.view.frame_ms.clear()
-    late, worst = measure(drag_step, 16)
-    records.append(
-        _record(
-            "gui-event-loop-drag",
-            late,
-            max_ms=worst,
-            seconds=seconds,
-            solves_completed=len(solved),
-            solve_median_ms=_median(solved),
-            frames=len(window.view.frame_ms),
-            frame_median_ms=_median(window.view.frame_ms),
+    def case(name: str, step: Any, interval_ms: int, frames: bool = True) -> None:
+        """Measure one case and append its record; the view draws no frames unless
+        ``frames`` (what the solver thread and the panels cost the event loop alone)."""
+        solved.clear()
+        window.view.frame_ms.clear()
+        draw = window.view.render_now
+        if not frames:
+            window.view.render_now = lambda still=None: None  # type: ignore[method-assign]
+        try:
+            late, worst = measure(step, interval_ms)
+        finally:
+            window.view.render_now = draw  # type: ignore[method-assign]
+        drawn = window.view.frame_ms
+        extra = {"frames": len(drawn), "frame_median_ms": _median(drawn)} if frames else {}
+        records.append(
+            _record(
+                name,
+                late,
+                max_ms=worst,
+                seconds=seconds,
+                solves_completed=len(solved),
+                solve_median_ms=_median(solved),
+                **extra,
+            )
         )
-    )
-    document.end_transient()
-    settle(window)
-
-    # The same without drawing frames: what the solver thread and the panels cost alone.
-    draw = window.view.render_now
-    window.view.render_now = lambda still=None: None  # type: ignore[method-assign]
-    solved.clear()
-    late, worst = measure(drag_step, 16)
-    window.view.render_now = draw  # type: ignore[method-assign]
-    records.append(
-        _record(
-            "gui-event-loop-drag-no-frames",
-            late,
-            max_ms=worst,
-            seconds=seconds,
-            solves_completed=len(solved),
-            solve_median_ms=_median(solved),
-        )
-    )
-    document.end_transient()
-    settle(window)
+        document.end_transient()
+        settle(window)
 
     def edit_step(i: int) -> None:
         document.set_pose(PoseParameters(params.x_mm + 0.05 * (i % 20), params.y_mm))
 
-    solved.clear()
-    window.view.frame_ms.clear()
-    late, worst = measure(edit_step, 100)
-    records.append(
-        _record(
-            "gui-event-loop-edits",
-            late,
-            max_ms=worst,
-            seconds=seconds,
-            solves_completed=len(solved),
-            solve_median_ms=_median(solved),
-            frames=len(window.view.frame_ms),
-            frame_median_ms=_median(window.view.frame_ms),
-        )
-    )
+    case("gui-event-loop-drag", drag_step, 16)
+    case("gui-event-loop-drag-no-frames", drag_step, 16, frames=False)
+    case("gui-event-loop-edits", edit_step, 100)
     window.shutdown()
     window.close()
     return records
