@@ -166,14 +166,16 @@ class RigidRingMap:
         jac[:, :, 3:] = np.einsum("aij,kj->kia", d_r, self._arm)
         return jac.reshape(3 * n, 6)
 
-    def second_derivatives(self, q: ArrayLike) -> FloatArray:
-        """``d2x/dq2 : (3 n, 6, 6)``, mm/rad^2 in the ``w``-``w`` block, zero elsewhere."""
+    def curvature(self, q: ArrayLike, gradient: ArrayLike) -> FloatArray:
+        """``sum_k g_k . d2x_k/dw dw : (3, 3)``, N mm: the load's rotational stiffness.
+
+        The ``w``-``w`` block of ``g . d2x/dq2`` (the only non-zero one) for the gradient
+        ``g : (3 n,)`` or ``(n, 3)``, N, at ``positions(q)``.
+        """
         q = np.asarray(q, dtype=float).reshape(6)
-        _, _, d2_r = rotation_and_derivatives(q[3:])
-        n = self._arm.shape[0]
-        out = np.zeros((n, 3, 6, 6))
-        out[:, :, 3:, 3:] = np.einsum("abij,kj->kiab", d2_r, self._arm)
-        return out.reshape(3 * n, 6, 6)
+        d2_r = rotation_and_derivatives(q[3:])[2]
+        g = np.asarray(gradient, dtype=float).reshape(-1, 3)
+        return np.asarray(np.einsum("ki,abij,kj->ab", g, d2_r, self._arm))
 
     def reduce(
         self, q: ArrayLike, gradient: ArrayLike, hessian: FloatArray | sp.spmatrix
@@ -198,8 +200,9 @@ class RigidRingMap:
             h = np.asarray(sp.csr_matrix(hessian) @ jac)
         else:
             h = np.asarray(hessian, dtype=float) @ jac
-        curvature = np.einsum("i,iab->ab", g, self.second_derivatives(q))
-        return jac.T @ g, jac.T @ h + curvature
+        reduced = jac.T @ h
+        reduced[3:, 3:] += self.curvature(q, g)
+        return jac.T @ g, reduced
 
 
 class RigidReduced:
@@ -294,10 +297,7 @@ class RigidReduced:
     def hessian(self, y: FloatArray, project: bool = False) -> sp.csr_matrix:
         q = self.parameters(y)
         x, g = self._full_gradient(y, self.expand)
-        g_ring = g.reshape(-1, 3)[self.ring_nodes]
-        d2_r = rotation_and_derivatives(q[3:])[2]
-        # The map's curvature sum_k g_k . d2x_k/dw dw (only its w-w block is non-zero).
-        curvature = np.einsum("ki,abij,kj->ab", g_ring, d2_r, self.ring_map._arm)
+        curvature = self.ring_map.curvature(q, g.reshape(-1, 3)[self.ring_nodes])
         if project:  # the load's rotational stiffness can be indefinite: clamp it
             curvature = project_psd(curvature[None])[0]
         return self._assembly.hessian(x, self._node_jacobians(q), project, curvature.ravel())
