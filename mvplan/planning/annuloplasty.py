@@ -80,6 +80,7 @@ from mvplan.rings.spec import RingSpec
 from mvplan.rings.stiffness import segment_stiffness, stiffness_profile
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 __all__ = [
     "PULLOUT_STRENGTH_N",
@@ -541,10 +542,8 @@ def simulate_annuloplasty(
 
     x_start = np.vstack([native, ring_rest])
     rigid = _is_rigid(spec)
-    rigid_system = RigidReduced(energy_full, total, ring_ids, RigidRingMap(ring_rest))
-    y_rigid = rigid_system.reduced(x_start, np.zeros(6))
-    # The pretension: the out-of-balance force the moment the sutures are tied.
-    load_norm = float(np.linalg.norm(rigid_system.gradient(y_rigid)))
+    ring_map = RigidRingMap(ring_rest)
+    load_norm = _pretension(energy_full, x_start, ring_ids, ring_map)
     warm = _Warm.of(warm_start, native, a_u, r_count)
     settings: dict[str, Any] = {"rtol": rtol, "progress": progress, "cancel": cancel}
     system: Any
@@ -552,8 +551,8 @@ def simulate_annuloplasty(
     if rigid:
         # The ring as one rigid body; Newton converges in a few exact steps. A warm start
         # carries the previous tissue along with the sutures and fits the ring to them.
-        system = rigid_system
-        y0 = y_rigid
+        system = RigidReduced(energy_full, total, ring_ids, ring_map)
+        y0 = system.reduced(x_start, np.zeros(6))
         if warm is not None:
             y0[:n] = warm.annulus()
             y0[-2:] = _ring_onto(np.vstack([y0[:n], ring_rest]), ring_rest, suture_term)
@@ -621,6 +620,19 @@ def simulate_annuloplasty(
         sutures=tuple(sutures),
         model=AnnuloplastyModel(system, free, foundation, suture_term),
     )
+
+
+def _pretension(energy: Sum, x: FloatArray, ring_ids: IntArray, ring_map: RigidRingMap) -> float:
+    """The out-of-balance force the moment the sutures are tied, N (the residual scale).
+
+    The norm of the rigid ring's reduced gradient at the ring's placed pose: the force on each
+    annulus node, and the net force (N) and moment (N mm) on the ring. The same definition
+    serves elastic rings, so a ring's class does not change what the tolerance means.
+    """
+    g = energy.gradient(x).reshape(-1, 3)
+    tissue = np.delete(g, ring_ids, axis=0)
+    ring = ring_map.jacobian(np.zeros(6)).T @ g[ring_ids].ravel()
+    return float(np.sqrt(np.sum(tissue**2) + ring @ ring))
 
 
 @dataclass(frozen=True)
