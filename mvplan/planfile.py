@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from mvplan.errors import InputError
 from mvplan.geometry.annulus import Annulus, SourceInfo, restore_annulus
 from mvplan.geometry.frames import RigidTransform
 from mvplan.geometry.papillary import PapillaryTips
+from mvplan.io.atomic import write_atomic
 from mvplan.plan import Plan, RingChoice, SolverSettings
 from mvplan.planning.placement import Placement
 from mvplan.planning.sutures import Suture
@@ -173,23 +173,8 @@ def save_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
     """Write ``plan`` to ``path`` atomically (temporary file, fsync, rename); return the path."""
     target = Path(path)
     text = json.dumps(plan_to_document(plan), indent=1, allow_nan=False) + "\n"
-    write_text_atomic(target, text)
+    write_atomic(target, text)
     return target
-
-
-def write_text_atomic(target: Path, text: str) -> None:
-    """Replace ``target`` with ``text`` so that no reader ever sees a partial file."""
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:

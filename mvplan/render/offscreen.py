@@ -9,7 +9,6 @@ interrupted export never leaves half an image under the final name.
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +21,7 @@ from vtkmodules.vtkRenderingCore import vtkRenderWindow, vtkWindowToImageFilter
 
 from mvplan.errors import InputError
 from mvplan.geometry.annulus import Annulus
+from mvplan.io.atomic import write_atomic
 from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.planning.placement import Placement
 from mvplan.render.arrays import image_array
@@ -108,17 +108,8 @@ def _png_bytes(render_window: vtkRenderWindow) -> bytes:
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
-    # A fresh name opened with "x" (not mkstemp, whose files are private, mode 0600): the
-    # image gets the permissions the user's umask gives any new file.
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
-        try:
-            with open(temporary, "xb") as stream:
-                stream.write(data)
-            os.replace(temporary, target)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        write_atomic(target, data)
     except OSError as error:
         raise InputError(f"cannot write the image: {error.strerror or error}") from error
 
