@@ -72,6 +72,7 @@ def run(seconds: float = 3.0, sample: Path = SAMPLE) -> list[dict[str, Any]]:
 
     document.choose_ring("physio-like", 30.0)
     settle(window)
+    assert document.plan is not None
     base = document.plan.placement
     assert base is not None
     params = pose_parameters(base)
