@@ -153,7 +153,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
             "no display to show the window on (DISPLAY is not set); run it on a desktop, "
             "under xvfb-run, or with --screenshot PNG --exit"
         )
-    from mvplan.gui import run  # lazily: Qt and VTK load only for this command
+    from mvplan.gui.app import run  # lazily: Qt and VTK load only for this command
 
     code = run(
         args.file,
