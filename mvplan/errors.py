@@ -18,6 +18,21 @@ class MvplanError(Exception):
         text = " ".join(str(message).split())  # always one line
         super().__init__(f"{source}: {text}" if source else text)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Subclasses take other arguments than their message (``Cancelled(message,
+        # result)``), so rebuild from the message and the attributes, not by calling
+        # ``__init__`` again: errors cross process boundaries (parallel work).
+        return (_rebuilt_error, (type(self), str(self), self.__dict__))
+
+
+def _rebuilt_error(
+    cls: type[MvplanError], message: str, attributes: dict[str, object]
+) -> MvplanError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(attributes)
+    return error
+
 
 class InputError(MvplanError):
     """A file, an option or a value that cannot be used as given."""
