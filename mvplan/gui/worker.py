@@ -21,6 +21,13 @@ lower scheduling priority (``nice`` +10; Linux schedules threads one by one): me
 ``python -m mvplan.gui.bench``, frames 29 ms, event-loop lateness p90 28 ms (drag) and 39 ms
 (committed edits), for solves about 30 % slower (71 against 55 ms). Where a thread's priority
 cannot be set (other systems), it runs at the normal one.
+
+A worker *process* (spawned, at the same priority, results pickled back: 1.1 MB, 0.6 ms to
+read) was built and measured against this thread, three runs of six seconds each, alternated:
+event-loop lateness p90 29-31 against 27-30 ms (drag) and 35-36 against 32-36 ms (edits), worst
+46-54 against 51-73 ms (drag) and 76-97 against 62-68 ms (edits). No difference beyond the
+run-to-run spread, so the thread stays: what holds the loop is software OpenGL's frames
+(fill-bound: 12 ms at 88 x 646 pixels, 22 ms at 568 x 726, 48 ms at 1208 x 1006), not the lock.
 """
 
 from __future__ import annotations
