@@ -16,6 +16,7 @@ from mvplan.errors import InputError
 from mvplan.geometry.annulus import Annulus
 from mvplan.geometry.papillary import PapillaryTips
 from mvplan.planning.placement import Placement
+from mvplan.rings.spec import RingFamily
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,22 @@ class RingChoice:
         Size as sold (what the family's size label measures: see ``mvplan rings show``).
     adjustment_mm : float
         Adjustment of an adjustable device (0 for fixed ones), mm.
+    definition : RingFamily or None
+        The family's definition as the plan was made with it (plan files embed it, so the
+        plan simulates the same where the catalogue differs or lacks the ring); None: look
+        ``family`` up in the catalogue (:func:`mvplan.workflow.ring_family`).
     """
 
     family: str
     size_mm: float
     adjustment_mm: float = 0.0
+    definition: RingFamily | None = None
+
+    def __post_init__(self) -> None:
+        if self.definition is not None and self.definition.id != self.family:
+            raise InputError(
+                f"ring {self.family!r} carries the definition of {self.definition.id!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,78 @@ def parse_family(data: Mapping[str, Any], *, source: str, user: bool = False) ->
     return family
 
 
+def family_to_dict(family: RingFamily) -> dict[str, Any]:
+    """The family as the table its TOML file holds (JSON-ready; plan files embed it).
+
+    :func:`parse_family` of the result gives ``family`` back (with ``source`` its origin).
+    """
+    geo = family.geometry
+    ap: Any = (
+        geo.ap_ratio[0][1]
+        if len(geo.ap_ratio) == 1 and geo.ap_ratio[0][0] == 0.0
+        else [list(row) for row in geo.ap_ratio]
+    )
+    geometry: dict[str, Any] = {
+        "ap_ratio": ap,
+        "anterior_share": geo.anterior_share,
+        "intertrigonal_ratio": geo.intertrigonal_ratio,
+        "saddle_anterior": geo.saddle_anterior,
+        "saddle_posterior": geo.saddle_posterior,
+    }
+    if geo.bumps:
+        geometry["bumps"] = [
+            {
+                "angle_deg": b.angle_deg,
+                "width_deg": b.width_deg,
+                "height": b.height,
+                "radial": b.radial,
+            }
+            for b in geo.bumps
+        ]
+    stiffness: dict[str, Any] = {"class": family.stiffness.stiffness_class}
+    if family.stiffness.core is not None:
+        stiffness["core"] = _core_table(family.stiffness.core)
+    if family.stiffness.segments:
+        stiffness["segments"] = [
+            {"name": g.name, "from": g.start, "to": g.end, "class": g.stiffness_class}
+            | ({} if g.core is None else {"core": _core_table(g.core)})
+            for g in family.stiffness.segments
+        ]
+    table: dict[str, Any] = {
+        "schema_version": 1,
+        "id": family.id,
+        "name": family.name,
+        "description": family.description,
+        "resembles": family.resembles,
+        "source": family.source,
+        "closed": family.closed,
+        "shape": family.shape,
+        "symmetric": family.symmetric,
+        "sizes_mm": list(family.sizes_mm),
+        "size_measure": family.size_measure,
+        "sizing_by": list(family.sizing_by),
+        "assumptions": list(family.assumptions),
+        "geometry": geometry,
+        "cross_section": {
+            "width_mm": family.cross_section.width_mm,
+            "height_mm": family.cross_section.height_mm,
+        },
+        "stiffness": stiffness,
+    }
+    if family.adjustable_ap_mm is not None:
+        table["adjustable"] = {"ap_range_mm": list(family.adjustable_ap_mm)}
+    return table
+
+
+def _core_table(core: CoreSpec) -> dict[str, Any]:
+    return {
+        "material": core.material,
+        "shape": core.shape,
+        "width_mm": core.width_mm,
+        "height_mm": core.height_mm,
+    }
+
+
 def _describe(error: jsonschema.ValidationError) -> str:
     # The deepest error of a oneOf says what is wrong more precisely than "is not valid".
     best = jsonschema.exceptions.best_match([error]) if error.context else error

@@ -1,0 +1,226 @@
+"""Use cases over a :class:`~mvplan.plan.Plan`: make one, find its ring, simulate it.
+
+The command line, the GUI and the Python API (:mod:`mvplan.api`) all go through these, so a
+plan made or simulated one way gives the same numbers another way. Errors are
+:class:`~mvplan.errors.MvplanError` with one-line messages naming the problem; a solve that
+does not converge raises :class:`~mvplan.errors.ConvergenceError` and never returns a result.
+No Qt, no VTK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mvplan.errors import ConvergenceError, InputError
+from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.measurements import Measurements, measure
+from mvplan.geometry.papillary import PapillaryTips
+from mvplan.mechanics import NotConverged
+from mvplan.plan import Plan, RingChoice
+from mvplan.planning import AutoPlacement, RingTooFarError, auto_place
+from mvplan.planning.annuloplasty import (
+    DEFAULT_WARN_FRACTION,
+    AnnuloplastyResult,
+    AnnuloplastyState,
+    simulate_annuloplasty,
+)
+from mvplan.rings.catalogue import Catalogue, load_catalogue
+from mvplan.rings.sizing import SizeRecommendation, parse_policy, recommend_size
+from mvplan.rings.spec import RingFamily, RingSpec
+
+
+def ring_family(choice: RingChoice, catalogue: Catalogue | None = None) -> RingFamily:
+    """The family of a plan's ring: the definition the plan carries, else the catalogue's.
+
+    A plan file embeds its ring's definition, so a plan made with a user's own ring, or with
+    a catalogue that has changed since, simulates the same on any machine.
+    """
+    if choice.definition is not None:
+        return choice.definition
+    return (catalogue or load_catalogue()).family(choice.family)
+
+
+def ring_spec(plan: Plan, catalogue: Catalogue | None = None) -> RingSpec | None:
+    """The ring of ``plan`` at its size and adjustment (None for a plan with no device)."""
+    if plan.ring is None:
+        return None
+    family = ring_family(plan.ring, catalogue)
+    return family.spec(plan.ring.size_mm, plan.ring.adjustment_mm)
+
+
+@dataclass(frozen=True)
+class MadePlan:
+    """What :func:`make_plan` made and how.
+
+    Attributes
+    ----------
+    plan : Plan
+    spec : RingSpec or None
+    fit : AutoPlacement or None
+        The automatic placement (None with no ring).
+    recommendation : SizeRecommendation or None
+        Why this size, when a sizing policy chose it.
+    """
+
+    plan: Plan
+    spec: RingSpec | None
+    fit: AutoPlacement | None
+    recommendation: SizeRecommendation | None
+
+
+def make_plan(
+    annulus: Annulus,
+    ring: str | None = None,
+    *,
+    size_mm: float | None = None,
+    policy: str | None = None,
+    adjustment_mm: float = 0.0,
+    sutures: int | None = None,
+    papillary: PapillaryTips | None = None,
+    name: str = "",
+    catalogue: Catalogue | None = None,
+) -> MadePlan:
+    """Choose a ring (a size, or a sizing policy's), place it automatically with its sutures.
+
+    Parameters
+    ----------
+    annulus : Annulus
+    ring : str or None
+        Catalogue family id; None for a plan with no device.
+    size_mm : float, optional
+        A size the family sells, mm. Give this or ``policy``.
+    policy : str, optional
+        ``true-size``, ``undersize:N`` or ``oversize:N`` (:mod:`mvplan.rings.sizing`).
+    adjustment_mm : float
+        AP change of an adjustable device, mm.
+    sutures : int, optional
+        Suture count (default 14 for a ring, 10 for a band).
+    papillary : PapillaryTips, optional
+    name : str
+        The plan's name.
+    catalogue : Catalogue, optional
+        Default: the built-in rings and the user's (:func:`load_catalogue`).
+
+    Raises
+    ------
+    InputError
+        An unknown ring, a size it does not sell, both or neither of size and policy.
+    """
+    if ring is None:
+        given = [n for n, v in (("size", size_mm), ("policy", policy), ("sutures", sutures)) if v]
+        if given:
+            raise InputError(f"a plan with no ring takes no {', '.join(given)}")
+        return MadePlan(Plan(annulus=annulus, papillary=papillary, name=name), None, None, None)
+    family = (catalogue or load_catalogue()).family(ring)
+    if (size_mm is None) == (policy is None):
+        sold = ", ".join(f"{s:g}" for s in family.sizes_mm)
+        raise InputError(
+            f"ring {family.id} needs a size (sold: {sold} mm) or a sizing policy "
+            "(true-size, undersize:N, oversize:N), not both"
+        )
+    recommendation = None
+    if policy is not None:
+        measured = measure(annulus)
+        recommendation = recommend_size(
+            family, measured.values, parse_policy(policy), estimated=measured.estimated
+        )
+        size_mm = recommendation.size_mm
+    assert size_mm is not None
+    spec = family.spec(size_mm, adjustment_mm)
+    fit = auto_place(annulus, spec, sutures=sutures)
+    choice = RingChoice(family.id, float(spec.size_mm), float(spec.adjustment_mm), family)
+    plan = Plan(
+        annulus=annulus, papillary=papillary, ring=choice, placement=fit.placement, name=name
+    )
+    return MadePlan(plan, spec, fit, recommendation)
+
+
+def simulate_plan(
+    plan: Plan,
+    *,
+    spec: RingSpec | None = None,
+    warn_fraction: float = DEFAULT_WARN_FRACTION,
+    annulus_nodes: int | None = None,
+    warm_start: AnnuloplastyState | None = None,
+    pre: Measurements | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> AnnuloplastyResult:
+    """Tie the plan's sutures and solve for the reshaped annulus.
+
+    Parameters
+    ----------
+    plan : Plan
+    spec : RingSpec, optional
+        The plan's ring when the caller has it already (default :func:`ring_spec`).
+    warn_fraction : float
+        Flag sutures whose force reaches this fraction of their region's pull-out strength.
+    annulus_nodes : int, optional
+        Mechanics nodes on the annulus (default: its resampled points).
+    warm_start, pre, cancel
+        As :func:`mvplan.planning.annuloplasty.simulate_annuloplasty`.
+
+    Raises
+    ------
+    InputError
+        A ring placed too far from the annulus, or any other bad input; the message names
+        the plan.
+    ConvergenceError
+        The solve did not converge (never returned as a result).
+    """
+    source = plan.name or None
+    if spec is None:
+        spec = ring_spec(plan)
+    try:
+        result = simulate_annuloplasty(
+            plan.annulus,
+            spec,
+            plan.placement,
+            rtol=plan.solver.rtol,
+            max_iterations=plan.solver.max_iterations,
+            warn_fraction=warn_fraction,
+            annulus_nodes=annulus_nodes,
+            warm_start=warm_start,
+            pre=pre,
+            cancel=cancel,
+        )
+    except RingTooFarError as exc:
+        raise InputError(f"ring placed too far from the annulus: {exc}", source=source) from exc
+    except NotConverged as exc:
+        raise ConvergenceError(
+            f"the annuloplasty solve did not converge: relative residual {exc.residual:.3g} "
+            f"(tolerance {plan.solver.rtol:g})",
+            source=source,
+        ) from exc
+    if not result.solve.converged:  # never report an unconverged state as a result
+        raise ConvergenceError(
+            f"the annuloplasty solve did not converge: relative residual "
+            f"{result.solve.residual:.3g} (tolerance {plan.solver.rtol:g})",
+            source=source,
+        )
+    return result
+
+
+def with_results(plan: Plan, result: AnnuloplastyResult) -> Plan:
+    """``plan`` holding ``result``'s JSON-ready figures (what a plan file stores)."""
+    return replace(plan, results={"annuloplasty": result.to_dict()})
+
+
+def stored_results(plan: Plan) -> Mapping[str, Any] | None:
+    """The annuloplasty figures a plan holds (None when it has not been simulated)."""
+    if plan.results is None:
+        return None
+    figures = plan.results.get("annuloplasty")
+    return figures if isinstance(figures, Mapping) else None
+
+
+__all__ = [
+    "MadePlan",
+    "make_plan",
+    "ring_family",
+    "ring_spec",
+    "simulate_plan",
+    "stored_results",
+    "with_results",
+]
