@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from mvplan.cli_output import EXIT_OK, unit_of, warn_all
-from mvplan.errors import ConvergenceError, InputError
+from mvplan.errors import InputError
 
 #: ``--ring`` value for a plan with no device.
 NO_RING = "none"
@@ -117,13 +116,12 @@ def add_plan_commands(
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """``mvplan plan ANNULUS --ring ID (--size S | --policy P) -o PLAN.mvplan.json``."""
-    from mvplan.geometry.measurements import measure
     from mvplan.io.load import load_annulus, load_papillary
-    from mvplan.plan import Plan, RingChoice
     from mvplan.planfile import save_plan
-    from mvplan.planning import auto_place, suture_lengths
+    from mvplan.planning import suture_lengths
     from mvplan.rings.catalogue import load_catalogue
-    from mvplan.rings.sizing import parse_policy, recommend_size
+    from mvplan.rings.sizing import parse_policy
+    from mvplan.workflow import make_plan
 
     output = _output_path(args.output)
     no_ring = args.ring.strip().lower() == NO_RING
@@ -174,28 +172,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
         "mean_suture_mm": None,
         "placement": None,
     }
-    if family is None:
-        plan = Plan(annulus=annulus, papillary=papillary, name=args.name)
-    else:
-        size = args.size
-        if policy is not None:
-            measured = measure(annulus)
-            rec = recommend_size(family, measured.values, policy, estimated=measured.estimated)
-            size = rec.size_mm
-            summary["recommendation"] = rec.to_dict()
-        spec = family.spec(size, args.adjustment or 0.0)
-        fit = auto_place(annulus, spec, sutures=args.sutures)
+    made = make_plan(
+        annulus,
+        None if family is None else family.id,
+        size_mm=args.size,
+        policy=None if policy is None else args.policy,
+        adjustment_mm=args.adjustment or 0.0,
+        sutures=args.sutures,
+        papillary=papillary,
+        name=args.name,
+    )
+    plan = made.plan
+    if made.recommendation is not None:
+        summary["recommendation"] = made.recommendation.to_dict()
+    if family is not None and made.spec is not None and made.fit is not None:
+        spec, fit = made.spec, made.fit
         placement = fit.placement
         lengths = suture_lengths(annulus, spec, placement.pose, placement.sutures)
-        choice = RingChoice(family.id, float(spec.size_mm), float(spec.adjustment_mm))
-        plan = Plan(
-            annulus=annulus,
-            papillary=papillary,
-            ring=choice,
-            placement=placement,
-            name=args.name,
-        )
-        summary["ring"] = _ring_dict(choice, family)
+        assert plan.ring is not None
+        summary["ring"] = _ring_dict(plan.ring, family)
         summary["sutures"] = len(placement.sutures)
         summary["longest_suture_mm"] = float(lengths.max())
         summary["mean_suture_mm"] = float(lengths.mean())
@@ -266,55 +261,24 @@ def _plan_text(s: dict[str, Any]) -> str:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """``mvplan simulate PLAN [-o OUT.mvplan.json]``."""
-    from mvplan.mechanics import NotConverged
     from mvplan.planfile import load_plan, save_plan
-    from mvplan.planning import RingTooFarError
-    from mvplan.planning.annuloplasty import DEFAULT_WARN_FRACTION, simulate_annuloplasty
-    from mvplan.rings.catalogue import load_catalogue
+    from mvplan.planning.annuloplasty import DEFAULT_WARN_FRACTION
+    from mvplan.workflow import ring_family, simulate_plan, with_results
 
     output = None if args.output is None else _output_path(args.output)
     plan = load_plan(args.plan)
     source = Path(args.plan).name
-    spec = None
-    family = None
-    if plan.ring is not None:
-        family = load_catalogue().family(plan.ring.family)
-        spec = family.spec(plan.ring.size_mm, plan.ring.adjustment_mm)
+    family = None if plan.ring is None else ring_family(plan.ring)
     warn_fraction = DEFAULT_WARN_FRACTION if args.warn_fraction is None else args.warn_fraction
-    try:
-        result = simulate_annuloplasty(
-            plan.annulus,
-            spec,
-            plan.placement,
-            rtol=plan.solver.rtol,
-            max_iterations=plan.solver.max_iterations,
-            warn_fraction=warn_fraction,
-            annulus_nodes=args.nodes,
-        )
-    except RingTooFarError as exc:
-        raise InputError(f"ring placed too far from the annulus: {exc}", source=source) from exc
-    except NotConverged as exc:
-        raise ConvergenceError(
-            f"the annuloplasty solve did not converge: relative residual {exc.residual:.3g} "
-            f"(tolerance {plan.solver.rtol:g}); {exc}",
-            source=source,
-        ) from exc
-    except InputError as exc:
-        if exc.source is not None:
-            raise
-        raise InputError(str(exc), source=source) from exc
-    if not result.solve.converged:  # never report an unconverged state as a result
-        raise ConvergenceError(
-            f"the annuloplasty solve did not converge: relative residual "
-            f"{result.solve.residual:.3g} (tolerance {plan.solver.rtol:g})",
-            source=source,
-        )
+    result = simulate_plan(
+        plan, warn_fraction=warn_fraction, annulus_nodes=args.nodes, source=source
+    )
     results = result.to_dict()
     ring = None
     if plan.ring is not None and family is not None:
         ring = _ring_dict(plan.ring, family)
     if output is not None:
-        save_plan(replace(plan, results={"annuloplasty": results}), output)
+        save_plan(with_results(plan, result), output)
     if args.json:
         payload: dict[str, Any] = {
             "annuloplasty": results,

@@ -34,13 +34,14 @@ class RingChoice:
     definition : RingFamily or None
         The family's definition as the plan was made with it (plan files embed it, so the
         plan simulates the same where the catalogue differs or lacks the ring); None: look
-        ``family`` up in the catalogue (:func:`mvplan.workflow.ring_family`).
+        ``family`` up in the catalogue (:func:`mvplan.workflow.ring_family`). Not part of
+        equality: two choices of the same family, size and adjustment are the same choice.
     """
 
     family: str
     size_mm: float
     adjustment_mm: float = 0.0
-    definition: RingFamily | None = None
+    definition: RingFamily | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.definition is not None and self.definition.id != self.family:

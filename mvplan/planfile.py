@@ -1,18 +1,28 @@
-"""The plan file ``*.mvplan.json``: schema, reading, and atomic writing.
+"""The plan file ``*.mvplan.json``: schema, versions and migration, reading, atomic writing.
 
-The file is a JSON document validated against ``mvplan/schemas/plan-v1.schema.json``. It
-embeds the annulus as its resampled points plus the user's decisions (given landmarks, the
-atrial side), so that reading it back gives the same annulus to the last bit, and saving that
-again gives the same file. Floats are written with Python's shortest round-trip repr. Only
-input file base names are stored, never paths. Writing goes to a temporary file in the same
-folder, is flushed to disk, and then renamed over the target: a crash leaves the old file or
-the new one, never half of one.
+The file is a JSON document validated against ``mvplan/schemas/plan-v<N>.schema.json``
+(every version's schema is kept). It embeds the annulus as its resampled points plus the
+user's decisions (given landmarks, the atrial side), so that reading it back gives the same
+annulus to the last bit, and saving that again gives the same file; the papillary tips; the
+ring with its family's whole definition (so the plan simulates the same on a machine whose
+catalogue differs or lacks the ring); the placement and sutures; the solver settings; the
+results of the last simulation; and the mvplan version that wrote it. Floats are written with
+Python's shortest round-trip repr. Only input file base names are stored, never paths.
+
+Versions: a file is validated against the schema of its own version, then migrated one
+version at a time (:data:`MIGRATIONS`) to the current one. A file from a newer mvplan is
+refused with a message saying so. Version 1 (written by mvplan 0.1.0) had no ring definition:
+the migration takes it from this machine's catalogue, and refuses a ring the catalogue lacks.
+
+Writing goes to a temporary file in the same folder, is flushed to disk, and then renamed over
+the target: a crash leaves the old file or the new one, never half of one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,20 +38,26 @@ from mvplan.io.atomic import write_atomic
 from mvplan.plan import Plan, RingChoice, SolverSettings
 from mvplan.planning.placement import Placement
 from mvplan.planning.sutures import Suture
+from mvplan.rings.catalogue import Catalogue, load_catalogue
+from mvplan.rings.schema import family_to_dict, parse_family
+from mvplan.rings.spec import RingFamily
 
 PLAN_FORMAT = "mvplan-plan"
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 PLAN_SUFFIX = ".mvplan.json"
 
 
-def plan_schema() -> dict[str, Any]:
-    """The JSON schema of the current plan-file version."""
-    text = resources.files("mvplan.schemas").joinpath("plan-v1.schema.json").read_text()
-    return dict(json.loads(text))
+def plan_schema(version: int = PLAN_VERSION) -> dict[str, Any]:
+    """The JSON schema of plan-file ``version`` (default: the current one)."""
+    name = f"plan-v{version}.schema.json"
+    return dict(json.loads(resources.files("mvplan.schemas").joinpath(name).read_text()))
 
 
-def plan_to_document(plan: Plan) -> dict[str, Any]:
-    """The JSON-ready document of ``plan`` (what :func:`save_plan` writes)."""
+def plan_to_document(plan: Plan, catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """The JSON-ready document of ``plan`` (what :func:`save_plan` writes).
+
+    A ring that carries no definition gets the catalogue's (default :func:`load_catalogue`).
+    """
     doc: dict[str, Any] = {
         "format": PLAN_FORMAT,
         "version": PLAN_VERSION,
@@ -61,10 +77,12 @@ def plan_to_document(plan: Plan) -> dict[str, Any]:
             "muscle": list(plan.papillary.muscle),
         }
     if plan.ring is not None:
+        family = plan.ring.definition or (catalogue or load_catalogue()).family(plan.ring.family)
         doc["ring"] = {
             "family": plan.ring.family,
             "size_mm": plan.ring.size_mm,
             "adjustment_mm": plan.ring.adjustment_mm,
+            "definition": family_to_dict(family),
         }
     if plan.placement is not None:
         doc["placement"] = {
@@ -94,26 +112,15 @@ def _annulus_to_document(annulus: Annulus) -> dict[str, Any]:
 
 
 def plan_from_document(doc: Any, source: str = "") -> Plan:
-    """Validate a plan document and rebuild the :class:`Plan`.
+    """Validate a plan document of any known version, migrate it, and rebuild the Plan.
 
     Raises
     ------
     InputError
-        Not a plan file, a version this mvplan does not know, or a document that fails the
-        schema (the message names the first failing field).
+        Not a plan file, a version this mvplan does not know (a newer mvplan's), or a
+        document that fails its schema (the message names the first failing field).
     """
-    if not isinstance(doc, dict) or doc.get("format") != PLAN_FORMAT:
-        raise InputError(
-            'not an mvplan plan file (no "format": "mvplan-plan")', source=source or None
-        )
-    version = doc.get("version")
-    if isinstance(version, int) and version > PLAN_VERSION:
-        raise InputError(
-            f"plan file version {version} was written by a newer mvplan "
-            f"(this one reads up to {PLAN_VERSION})",
-            source=source or None,
-        )
-    _validate(doc, source)
+    doc = migrate(doc, source)
     a = doc["annulus"]
     annulus = restore_annulus(
         np.array(a["points_mm"], dtype=float),
@@ -126,20 +133,81 @@ def plan_from_document(doc: Any, source: str = "") -> Plan:
     return Plan(
         annulus=annulus,
         papillary=_papillary_from(doc.get("papillary"), source),
-        ring=None if doc.get("ring") is None else RingChoice(**doc["ring"]),
+        ring=_ring_from(doc.get("ring"), source),
         placement=_placement_from(doc.get("placement"), source),
-        solver=SolverSettings(**doc.get("solver", {})),
+        solver=SolverSettings(**doc["solver"]),
         results=doc.get("results"),
         name=doc.get("name", ""),
         notes=doc.get("notes", ""),
     )
 
 
-def _validate(doc: dict[str, Any], source: str) -> None:
+def document_version(doc: Any, source: str = "") -> int:
+    """The version of a plan document (InputError when it is not one mvplan can read)."""
+    if not isinstance(doc, dict) or doc.get("format") != PLAN_FORMAT:
+        raise InputError(
+            'not an mvplan plan file (no "format": "mvplan-plan")', source=source or None
+        )
+    version = doc.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise InputError(f"plan file version {version!r} is not a version", source=source or None)
+    if version > PLAN_VERSION:
+        raise InputError(
+            f"plan file version {version} was written by a newer mvplan "
+            f"(this one reads versions 1 to {PLAN_VERSION}); update mvplan to open it",
+            source=source or None,
+        )
+    return version
+
+
+def migrate(doc: Any, source: str = "") -> dict[str, Any]:
+    """A plan document of any known version as a valid current-version document.
+
+    Each version is validated against its own schema before it is migrated, and the result
+    against the current schema, so a migration never hides a broken file.
+    """
+    version = document_version(doc, source)
+    _validate(doc, source, version)
+    while version < PLAN_VERSION:
+        doc = MIGRATIONS[version](doc, source)
+        version += 1
+        _validate(doc, source, version)
+    return dict(doc)
+
+
+def _v1_to_v2(doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """Version 1 to 2: embed the ring's definition (from this machine's catalogue), write the
+    solver settings out in full."""
+    new = {**doc, "version": 2}
+    new.setdefault("created_by", "mvplan (version 1 file)")
+    new["solver"] = {"rtol": 1e-8, "max_iterations": 100, **doc.get("solver", {})}
+    ring = doc.get("ring")
+    if ring is not None:
+        catalogue = load_catalogue()
+        if ring["family"] not in catalogue:
+            raise InputError(
+                f"this version 1 plan names the ring family {ring['family']!r}, which this "
+                "machine's catalogue lacks (version 1 files do not carry the ring's "
+                "definition); add its .toml to the user rings folder and open it again",
+                source=source or None,
+            )
+        new["ring"] = {
+            "adjustment_mm": 0.0,
+            **ring,
+            "definition": family_to_dict(catalogue.family(ring["family"])),
+        }
+    return new
+
+
+#: ``MIGRATIONS[v]`` turns a valid version-``v`` document into a version ``v + 1`` one.
+MIGRATIONS: dict[int, Callable[[dict[str, Any], str], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+def _validate(doc: dict[str, Any], source: str, version: int = PLAN_VERSION) -> None:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
 
-    error = best_match(Draft202012Validator(plan_schema()).iter_errors(doc))
+    error = best_match(Draft202012Validator(plan_schema(version)).iter_errors(doc))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise InputError(f"invalid plan file at {where}: {error.message}", source=source or None)
@@ -158,6 +226,21 @@ def _papillary_from(doc: dict[str, Any] | None, source: str) -> PapillaryTips | 
     return PapillaryTips(tips["AL"].mean(axis=0), tips["PM"].mean(axis=0), points, muscle)
 
 
+def _ring_from(doc: dict[str, Any] | None, source: str) -> RingChoice | None:
+    if doc is None:
+        return None
+    try:
+        family: RingFamily = parse_family(doc["definition"], source=source or "<plan>")
+    except InputError as exc:
+        raise InputError(f"the plan's ring definition: {exc}", source=source or None) from exc
+    if family.id != doc["family"]:
+        raise InputError(
+            f"the plan's ring {doc['family']!r} carries the definition of {family.id!r}",
+            source=source or None,
+        )
+    return RingChoice(doc["family"], doc["size_mm"], doc["adjustment_mm"], family)
+
+
 def _placement_from(doc: dict[str, Any] | None, source: str) -> Placement | None:
     if doc is None:
         return None
@@ -169,10 +252,10 @@ def _placement_from(doc: dict[str, Any] | None, source: str) -> Placement | None
     return Placement(RigidTransform(pose), sutures)
 
 
-def save_plan(plan: Plan, path: str | os.PathLike[str]) -> Path:
+def save_plan(plan: Plan, path: str | os.PathLike[str], catalogue: Catalogue | None = None) -> Path:
     """Write ``plan`` to ``path`` atomically (temporary file, fsync, rename); return the path."""
     target = Path(path)
-    text = json.dumps(plan_to_document(plan), indent=1, allow_nan=False) + "\n"
+    text = json.dumps(plan_to_document(plan, catalogue), indent=1, allow_nan=False) + "\n"
     write_atomic(target, text)
     return target
 

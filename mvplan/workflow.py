@@ -146,6 +146,7 @@ def simulate_plan(
     warm_start: AnnuloplastyState | None = None,
     pre: Measurements | None = None,
     cancel: Callable[[], bool] | None = None,
+    source: str | None = None,
 ) -> AnnuloplastyResult:
     """Tie the plan's sutures and solve for the reshaped annulus.
 
@@ -160,16 +161,18 @@ def simulate_plan(
         Mechanics nodes on the annulus (default: its resampled points).
     warm_start, pre, cancel
         As :func:`mvplan.planning.annuloplasty.simulate_annuloplasty`.
+    source : str, optional
+        What to name in error messages (the plan file's name); default the plan's name.
 
     Raises
     ------
     InputError
         A ring placed too far from the annulus, or any other bad input; the message names
-        the plan.
+        ``source``.
     ConvergenceError
         The solve did not converge (never returned as a result).
     """
-    source = plan.name or None
+    source = source or plan.name or None
     if spec is None:
         spec = ring_spec(plan)
     try:
@@ -193,6 +196,10 @@ def simulate_plan(
             f"(tolerance {plan.solver.rtol:g})",
             source=source,
         ) from exc
+    except InputError as exc:
+        if exc.source is not None or source is None:
+            raise
+        raise InputError(str(exc), source=source) from exc
     if not result.solve.converged:  # never report an unconverged state as a result
         raise ConvergenceError(
             f"the annuloplasty solve did not converge: relative residual "

@@ -4,7 +4,8 @@
 from ``mvplan gui`` (the error propagates to :func:`mvplan.cli.main`), never a half-built
 window. Before a screenshot the preview is left to finish (at most
 :data:`SETTLE_TIMEOUT_S`) so the picture shows the solved plan. With ``exit_after`` the run
-is a batch one: no notice, no recent files, no saved layout, no questions; a screenshot
+is a batch one: no notice, no recent files, no saved layout, no questions, no crash-recovery
+autosave; a screenshot
 alone (on a desktop) skips the first-start notice and then leaves the window open.
 """
 
@@ -23,6 +24,7 @@ from mvplan.errors import InputError
 from mvplan.gui.compat import guard_none_refcount
 from mvplan.gui.document import PlanDocument
 from mvplan.gui.main_window import MainWindow
+from mvplan.gui.recovery import default_recovery_dir
 
 #: Longest wait for the preview solve before a batch screenshot, s.
 SETTLE_TIMEOUT_S = 60.0
@@ -121,6 +123,7 @@ def run(
         show_notice=interactive and screenshot is None,
         remember=interactive,
         confirm_discard=interactive,
+        recovery_dir=default_recovery_dir() if interactive else None,
     )
     window.resize(*size)
     if file is not None and interactive:

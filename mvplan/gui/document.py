@@ -41,6 +41,7 @@ from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.rings.catalogue import Catalogue, load_catalogue
 from mvplan.rings.sizing import SizeRecommendation, recommend_size
 from mvplan.rings.spec import RingFamily, RingSpec
+from mvplan.workflow import ring_family
 
 #: Plans whose preview results are kept (undo then shows an earlier answer at once).
 RESULT_CACHE_SIZE = 32
@@ -203,7 +204,7 @@ class PlanDocument:
         plan = self.plan
         if plan is None or plan.ring is None:
             return None
-        return self.catalogue.family(plan.ring.family)
+        return ring_family(plan.ring, self.catalogue)
 
     @property
     def spec(self) -> RingSpec | None:
@@ -292,14 +293,18 @@ class PlanDocument:
         """Open an annulus file or a plan file (history starts afresh); returns what it was."""
         p = Path(path)
         if is_plan_file(p):
-            plan = load_plan(p)
-            if plan.ring is not None:
-                self.catalogue.family(plan.ring.family)  # a ring this catalogue lacks: say so now
+            plan = load_plan(p)  # carries its ring's definition: the catalogue need not have it
             self._reset(plan, Sources(plan=p.resolve()), f"Open {p.name}", saved=True)
             return "plan"
         annulus = load_annulus(p)
         self._reset(Plan(annulus=annulus), Sources(annulus=p.resolve()), f"Open {p.name}")
         return "annulus"
+
+    def open_recovered(self, path: str | Path) -> None:
+        """Open a plan autosaved by a session that crashed, as an unsaved plan with no file
+        (recovery files hold no paths; :mod:`mvplan.gui.recovery`)."""
+        plan = load_plan(path)
+        self._reset(plan, Sources(), "Recover unsaved plan", saved=False)
 
     def load_landmarks(self, path: str | Path) -> None:
         """Give landmarks from a file of labelled points (A, P, ALC, PMC, ALT, PMT)."""
@@ -350,14 +355,17 @@ class PlanDocument:
     ) -> None:
         """Put a catalogue ring on the annulus at its automatic placement."""
         plan = self._need_plan()
-        family = self.catalogue.family(family_id)
+        old = None if plan.ring is None else ring_family(plan.ring, self.catalogue)
+        # Another size of the plan's own ring keeps the definition the plan carries (which
+        # may not be this catalogue's); any other ring comes from the catalogue.
+        family = old if old is not None and old.id == family_id else None
+        family = family or self.catalogue.family(family_id)
         spec = family.spec(size_mm, adjustment_mm)
-        if sutures is None and plan.ring is not None and plan.placement is not None:
-            old = self.catalogue.family(plan.ring.family)
-            if old.closed == family.closed:
-                sutures = len(plan.placement.sutures)  # keep the user's count for a like device
+        like = old is not None and old.closed == family.closed
+        if sutures is None and like and plan.placement is not None:
+            sutures = len(plan.placement.sutures)  # keep the user's count for a like device
         fit = auto_place(plan.annulus, spec, sutures=sutures)
-        choice = RingChoice(family.id, float(spec.size_mm), float(spec.adjustment_mm))
+        choice = RingChoice(family.id, float(spec.size_mm), float(spec.adjustment_mm), family)
         new = replace(plan, ring=choice, placement=fit.placement, results=None)
         adjust = f", adjusted {adjustment_mm:+g} mm" if adjustment_mm else ""
         self._commit(new, f"Ring {family.id} {spec.size_mm:g} mm{adjust}")

@@ -5,11 +5,13 @@ The window owns a :class:`~mvplan.gui.document.PlanDocument` and a
 catalogue and the placement on the left, the measurements and the preview on the right. Every
 action (menus, toolbar and shortcuts: :mod:`mvplan.gui.commands`) is one document call wrapped
 in :meth:`MainWindow.attempt`, which shows a failure as one line (status bar, and a message box
-for files) and leaves the plan as it was.
+for files) and leaves the plan as it was. An interactive session autosaves the plan after
+every change and offers it back after a crash (:mod:`mvplan.gui.recovery`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ from mvplan.gui.document import PlanDocument, is_plan_file
 from mvplan.gui.measurements_panel import MeasurementsPanel
 from mvplan.gui.placement_panel import PlacementPanel
 from mvplan.gui.preview import PreviewController
+from mvplan.gui.recovery import LeftBehind, RecoverySession
 from mvplan.gui.result_panel import ResultPanel
 from mvplan.gui.view3d import PlanView
 
@@ -102,6 +105,7 @@ class MainWindow(QMainWindow):
         show_notice: bool = True,
         remember: bool = True,
         confirm_discard: bool = True,
+        recovery_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.document = document or PlanDocument()
@@ -110,6 +114,7 @@ class MainWindow(QMainWindow):
         self._confirm_discard = confirm_discard
         self.messages: list[str] = []
         self.last_message_box: QMessageBox | None = None
+        self.recovery: RecoverySession | None = None
         self.setObjectName("mvplanMainWindow")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
@@ -139,6 +144,7 @@ class MainWindow(QMainWindow):
         self.document.plan_changed.connect(self._on_plan_changed)
         self.document.preview_changed.connect(self._on_preview_changed)
         self.document.saved.connect(self._update_title)
+        self.document.saved.connect(self._autosave)
         self._update_actions()
         self._update_title()
         if remember:
@@ -147,6 +153,8 @@ class MainWindow(QMainWindow):
             self._on_plan_changed("open")
         if show_notice and not self.settings.value(SETTING_NOTICE, False, type=bool):
             QTimer.singleShot(0, self._first_start_notice)
+        if recovery_dir is not None:
+            self._start_recovery(recovery_dir)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -348,6 +356,7 @@ class MainWindow(QMainWindow):
     # -- updates ----------------------------------------------------------------------------
 
     def _on_plan_changed(self, reason: str) -> None:
+        self._autosave()
         self._update_actions()
         self._update_title()
         if reason == "open":
@@ -404,6 +413,58 @@ class MainWindow(QMainWindow):
         self.last_message_box = box
         box.open()
 
+    # -- recovery ---------------------------------------------------------------------------
+
+    def _start_recovery(self, folder: Path) -> None:
+        try:
+            self.recovery = RecoverySession(folder, self.document.catalogue)
+            left = self.recovery.left_behind()
+        except OSError as exc:  # no recovery is no reason not to plan
+            self.statusBar().showMessage(f"Crash recovery is off: {exc}", 15000)
+            self.recovery = None
+            return
+        if left:
+            QTimer.singleShot(0, lambda: self._offer_recovery(left[0]))
+
+    def _autosave(self, *_args: object) -> None:
+        recovery, doc = self.recovery, self.document
+        if recovery is None:
+            return
+        if doc.plan is not None and doc.modified:
+            recovery.autosave(doc.plan_to_save())
+        else:
+            recovery.clear()  # saved, or nothing open: a crash loses nothing
+
+    def _offer_recovery(self, left: LeftBehind) -> None:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(left.modified))
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Recover unsaved plan",
+            f"mvplan did not close properly on {when}, with a plan not saved. Recover it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
+            parent=self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.finished.connect(
+            lambda answer: (
+                self.recover(left)
+                if answer == QMessageBox.StandardButton.Yes
+                else RecoverySession.discard(left)
+            )
+        )
+        self.last_message_box = box
+        box.open()
+
+    def recover(self, left: LeftBehind) -> bool:
+        """Open a crashed session's plan (unsaved, untitled) and remove its file."""
+        if not self._maybe_discard():
+            return False
+        ok = self.attempt(lambda: self.document.open_recovered(left.path), box=True)
+        if ok:
+            RecoverySession.discard(left)
+            self.statusBar().showMessage("Recovered the unsaved plan: save it to keep it", 10000)
+        return ok
+
     # -- closing ----------------------------------------------------------------------------
 
     def _maybe_discard(self) -> bool:
@@ -439,7 +500,10 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop the workers and release VTK (safe to call twice)."""
+        """Stop the workers, end the recovery session, release VTK (safe to call twice)."""
+        if self.recovery is not None:
+            self.recovery.close()
+            self.recovery = None
         self.preview.shutdown()
         self.view.close_view()
 

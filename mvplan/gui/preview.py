@@ -8,11 +8,6 @@ converged state and reuses the native measurements. Results come back through a 
 signal; an unconverged or failed solve is reported with its reason and the last good result
 stays on show (:meth:`mvplan.gui.document.PlanDocument.set_preview`). A dragged landmark's
 measurements are computed the same way on a second worker.
-
-The solver worker's thread only waits: each solve runs in the shared solver process
-(:func:`mvplan.gui.process.solver_process`), so it never competes with the drawing for the
-interpreter lock (:mod:`mvplan.gui.process` has the measurements). A landmark's measurements
-(a few milliseconds of numpy) stay in their thread.
 """
 
 from __future__ import annotations
@@ -25,7 +20,6 @@ from PySide6.QtCore import QObject, Signal
 from mvplan.errors import MvplanError
 from mvplan.geometry.measurements import measure
 from mvplan.gui.document import PlanDocument
-from mvplan.gui.process import solver_process
 from mvplan.gui.worker import LatestOnlyWorker, Outcome
 from mvplan.mechanics import Cancelled, NotConverged
 from mvplan.plan import Plan
@@ -78,7 +72,6 @@ class PreviewController(QObject):
         self._measured.connect(self._on_measured)
         document.plan_changed.connect(self._on_plan_changed)
         document.transient_changed.connect(self._on_transient)
-        solver_process().start()  # its imports run beside the window's start-up
         if document.plan is not None:
             self._on_plan_changed("open")
 
@@ -144,8 +137,7 @@ class PreviewController(QObject):
         state = None if warm is None else warm.state
 
         def run(cancelled: Any) -> AnnuloplastyResult:
-            result: AnnuloplastyResult = solver_process().call(
-                simulate_annuloplasty,
+            return simulate_annuloplasty(
                 plan.annulus,
                 spec,
                 request.placement,
@@ -153,9 +145,8 @@ class PreviewController(QObject):
                 max_iterations=plan.solver.max_iterations,
                 warm_start=state,
                 pre=pre,
-                cancelled=cancelled,
+                cancel=cancelled,
             )
-            return result
 
         ticket = self._solver.submit(run, self._finished.emit, cancel_running=cancel_running)
         self._requests[ticket] = request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,9 +12,18 @@ from shapes import SAMPLES
 from mvplan.errors import InputError
 from mvplan.io.load import load_annulus, load_papillary
 from mvplan.plan import Plan, RingChoice, SolverSettings
-from mvplan.planfile import load_plan, plan_to_document, save_plan
+from mvplan.planfile import (
+    MIGRATIONS,
+    PLAN_VERSION,
+    load_plan,
+    plan_schema,
+    plan_to_document,
+    save_plan,
+)
 from mvplan.planning.placement import auto_place
 from mvplan.rings.catalogue import load_catalogue
+from mvplan.rings.schema import family_to_dict
+from mvplan.workflow import ring_spec
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +88,10 @@ def test_a_failed_write_leaves_the_old_file(plan, tmp_path, monkeypatch) -> None
         (lambda d: d["placement"]["sutures"][0].update(ring_u=1.5), "ring_u"),
         (lambda d: d["annulus"]["source"].update(name="/home/x/file.csv"), "source/name"),
         (lambda d: d["placement"].update(pose=np.diag([2.0, 1, 1, 1]).tolist()), "rigid"),
+        (lambda d: d["ring"].pop("definition"), "'definition' is a required property"),
+        (lambda d: d["ring"]["definition"].pop("sizes_mm"), "ring definition"),
+        (lambda d: d["ring"].update(family="etlogix-like"), "carries the definition of"),
+        (lambda d: d.update(version="2"), "is not a version"),
     ],
 )
 def test_broken_documents_are_named(plan, tmp_path, mutate, words) -> None:
@@ -98,3 +112,60 @@ def test_corrupt_and_missing_files(tmp_path) -> None:
         load_plan(path)
     with pytest.raises(InputError, match="no such plan file"):
         load_plan(tmp_path / "none.mvplan.json")
+
+
+V1_FILE = Path(__file__).with_name("data") / "v1-physio-30.mvplan.json"
+
+
+def test_a_version_1_file_is_migrated(tmp_path) -> None:
+    """A file written by mvplan 0.1.0 (before ring definitions were embedded) opens, gains
+    the catalogue's definition and the solver settings in full, and saves as version 2."""
+    old = json.loads(V1_FILE.read_text())
+    assert old["version"] == 1 and "definition" not in old["ring"]
+    plan = load_plan(V1_FILE)
+    family = load_catalogue().family("physio-like")
+    assert plan.ring == RingChoice("physio-like", 30.0)
+    assert family_to_dict(plan.ring.definition) == family_to_dict(family)
+    assert plan.solver == SolverSettings()
+    assert plan.results == old["results"]  # figures carried over untouched
+    assert np.array_equal(plan.annulus.points, np.array(old["annulus"]["points_mm"]))
+    saved = json.loads(save_plan(plan, tmp_path / "new.mvplan.json").read_text())
+    assert saved["version"] == PLAN_VERSION == 2
+    assert saved["ring"]["definition"]["id"] == "physio-like"
+
+
+def test_version_1_with_a_ring_this_catalogue_lacks_is_refused(tmp_path) -> None:
+    doc = json.loads(V1_FILE.read_text())
+    doc["ring"]["family"] = "someones-own-ring"
+    path = tmp_path / "custom.mvplan.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="catalogue lacks") as info:
+        load_plan(path)
+    assert "custom.mvplan.json" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_embedded_definition_wins_over_the_catalogue(plan, tmp_path) -> None:
+    """A plan made with a ring this machine does not have (a colleague's own ring) still opens
+    and simulates with that ring's definition."""
+    doc = plan_to_document(plan)
+    own = doc["ring"]["definition"]
+    own.update(id="colleagues-ring", name="A colleague's ring")
+    own["geometry"]["ap_ratio"] = 0.70
+    doc["ring"]["family"] = "colleagues-ring"
+    path = tmp_path / "shared.mvplan.json"
+    path.write_text(json.dumps(doc))
+    loaded = load_plan(path)
+    assert "colleagues-ring" not in load_catalogue()
+    spec = ring_spec(loaded)
+    assert spec is not None and spec.family.id == "colleagues-ring"
+    ap = spec.family.geometry.ap_ratio
+    assert ap == ((0.0, 0.70),)
+    again = save_plan(loaded, tmp_path / "again.mvplan.json")
+    assert json.loads(again.read_text())["ring"]["definition"] == own
+
+
+def test_every_version_has_its_schema() -> None:
+    for version in range(1, PLAN_VERSION + 1):
+        schema = plan_schema(version)
+        assert schema["properties"]["version"] == {"const": version}
+    assert set(MIGRATIONS) == set(range(1, PLAN_VERSION))
