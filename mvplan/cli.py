@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_plan_commands(sub, common)
 
+    from mvplan.cli_export import add_export_commands
+
+    add_export_commands(sub, common)
+
     verify = sub.add_parser(
         "verify",
         parents=[common],

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from pathlib import Path
+
+from mvplan.errors import InputError
 
 #: Exit codes: success, bad input (a one-line error), a solve that did not converge.
 EXIT_OK, EXIT_BAD_INPUT, EXIT_NOT_CONVERGED = 0, 2, 3
@@ -23,4 +26,22 @@ def unit_of(key: str) -> str:
     return ""
 
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_NOT_CONVERGED", "EXIT_OK", "unit_of", "warn_all"]
+def output_path(text: str) -> Path:
+    """A file to write; its folder must exist (said plainly, not as a temp-file error)."""
+    path = Path(text)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"cannot write {path.name}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise InputError(f"cannot write {text}: it is a folder")
+    return path
+
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_NOT_CONVERGED",
+    "EXIT_OK",
+    "output_path",
+    "unit_of",
+    "warn_all",
+]

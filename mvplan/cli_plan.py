@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mvplan.cli_output import EXIT_OK, unit_of, warn_all
+from mvplan.cli_output import EXIT_OK, output_path, unit_of, warn_all
 from mvplan.errors import InputError
 
 #: ``--ring`` value for a plan with no device.
@@ -123,7 +123,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from mvplan.rings.sizing import parse_policy
     from mvplan.workflow import make_plan
 
-    output = _output_path(args.output)
+    output = output_path(args.output)
     no_ring = args.ring.strip().lower() == NO_RING
     if no_ring:
         given = [
@@ -208,17 +208,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _output_path(text: str) -> Path:
-    """The plan file to write; its folder must exist (said plainly, not as a temp-file error)."""
-    path = Path(text)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"cannot write {path.name}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise InputError(f"cannot write {text}: it is a folder")
-    return path
-
-
 def _ring_dict(choice: Any, family: Any) -> dict[str, Any]:
     return {
         "family": choice.family,
@@ -265,7 +254,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from mvplan.planning.annuloplasty import DEFAULT_WARN_FRACTION
     from mvplan.workflow import ring_family, simulate_plan, with_results
 
-    output = None if args.output is None else _output_path(args.output)
+    output = None if args.output is None else output_path(args.output)
     plan = load_plan(args.plan)
     source = Path(args.plan).name
     family = None if plan.ring is None else ring_family(plan.ring)

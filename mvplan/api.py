@@ -1,0 +1,144 @@
+"""The Python API for scripted studies: load, plan, simulate, export, report.
+
+Everything a script needs, in one import and in the order of the work::
+
+    import mvplan.api as mv
+
+    annulus = mv.load_annulus("patient.csv", papillary="tips.csv")
+    print(mv.measure(annulus).values["ap_diameter_mm"])
+    plan = mv.make_plan(annulus, "physio-like", policy="true-size")
+    sim = mv.simulate(plan)
+    print(sim.result.post.values["ap_diameter_mm"], sim.result.suture_forces_n.max())
+    mv.save_plan(sim.plan, "patient.mvplan.json")
+    mv.export(sim, "patient.glb")
+    mv.report(sim, "patient-report.html")
+
+These are the functions the command line runs (:mod:`mvplan.workflow`, :mod:`mvplan.planfile`,
+:mod:`mvplan.export`), so a script and ``mvplan simulate`` give the same numbers. Errors are
+:class:`mvplan.errors.MvplanError` with a one-line message; a solve that does not converge
+raises :class:`mvplan.errors.ConvergenceError`. Importing this module pulls in neither Qt nor
+VTK; :func:`export` and :func:`report` load VTK when called. Runnable scripts are in
+``examples/``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.measurements import Measurements, measure
+from mvplan.io.load import load_annulus, load_papillary
+from mvplan.plan import Plan
+from mvplan.planfile import load_plan, save_plan
+from mvplan.planning.annuloplasty import AnnuloplastyResult
+from mvplan.rings.catalogue import Catalogue, load_catalogue
+from mvplan.rings.spec import RingSpec
+from mvplan.workflow import make_plan as _make_plan
+from mvplan.workflow import ring_spec, simulate_plan, with_results
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """A simulated plan.
+
+    Attributes
+    ----------
+    plan : Plan
+        The plan, holding the figures of ``result`` (save it to keep them).
+    spec : RingSpec or None
+        Its ring at its size (None: no device).
+    result : AnnuloplastyResult
+        Everything the solve found (measurements before and after, suture forces, strain,
+        the reshaped annulus and ring in the valve frame, the solver's figures).
+    """
+
+    plan: Plan
+    spec: RingSpec | None
+    result: AnnuloplastyResult
+
+
+def rings() -> Catalogue:
+    """The ring catalogue: built-in families and the user's own (``mvplan rings list``)."""
+    return load_catalogue()
+
+
+def make_plan(
+    annulus: Annulus,
+    ring: str | None = None,
+    *,
+    size_mm: float | None = None,
+    policy: str | None = None,
+    adjustment_mm: float = 0.0,
+    sutures: int | None = None,
+    papillary: PathLike | None = None,
+    name: str = "",
+) -> Plan:
+    """A plan with ``ring`` at ``size_mm`` (or the size ``policy`` recommends), placed
+    automatically with its sutures; ``ring=None`` for the native annulus alone.
+
+    ``papillary`` is a file of papillary-tip points (as ``mvplan plan --papillary``). See
+    :func:`mvplan.workflow.make_plan` for the placement's fit and the size's reason.
+    """
+    tips = None if papillary is None else load_papillary(papillary, annulus)
+    return _make_plan(
+        annulus,
+        ring,
+        size_mm=size_mm,
+        policy=policy,
+        adjustment_mm=adjustment_mm,
+        sutures=sutures,
+        papillary=tips,
+        name=name,
+    ).plan
+
+
+def simulate(plan: Plan, **options: Any) -> Simulation:
+    """Solve the plan's annuloplasty; ``options`` as :func:`mvplan.workflow.simulate_plan`
+    (``warn_fraction``, ``annulus_nodes``, ``cancel``)."""
+    spec = ring_spec(plan)
+    result = simulate_plan(plan, spec=spec, **options)
+    return Simulation(with_results(plan, result), spec, result)
+
+
+def export(what: Plan | Simulation, path: PathLike, **options: Any) -> list[Path]:
+    """Write a scene (``.glb .gltf .vtp .vtm .stl .ply .obj``), Slicer markups (``.mrk.json``)
+    or an image (``.png``) of a plan (simulated first when needed); return the files written.
+
+    ``options`` as :func:`mvplan.export.export_plan`: ``objects``, ``frame`` (``"valve"`` or
+    ``"original"``), ``view``, ``size``.
+    """
+    from mvplan.export import export_plan
+
+    sim = what if isinstance(what, Simulation) else simulate(what)
+    return export_plan(sim.plan, sim.result, sim.spec, Path(path), **options)
+
+
+def report(what: Plan | Simulation, path: PathLike, **options: Any) -> list[Path]:
+    """Write the HTML report of a plan (simulated first when needed) and its CSV and JSON
+    beside it; return the files written. ``options`` as
+    :func:`mvplan.export.report.write_report`."""
+    from mvplan.export.report import write_report
+
+    sim = what if isinstance(what, Simulation) else simulate(what)
+    return write_report(sim.plan, sim.result, sim.spec, Path(path), **options)
+
+
+__all__ = [
+    "Measurements",
+    "Simulation",
+    "export",
+    "load_annulus",
+    "load_papillary",
+    "load_plan",
+    "make_plan",
+    "measure",
+    "report",
+    "rings",
+    "save_plan",
+    "simulate",
+]

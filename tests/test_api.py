@@ -1,0 +1,66 @@
+"""The Python API: light to import, and the same numbers as the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapes import SAMPLES
+
+import mvplan.api as mv
+from mvplan.cli import main
+from mvplan.errors import ConvergenceError, InputError
+
+
+def test_importing_the_api_and_the_cli_loads_no_vtk_and_no_qt() -> None:
+    code = (
+        "import sys, mvplan.api, mvplan.cli; "
+        "print([m for m in sys.modules if m.split('.')[0] in ('vtk', 'vtkmodules', 'PySide6')])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def simulation() -> mv.Simulation:
+    annulus = mv.load_annulus(SAMPLES / "healthy_annulus.csv")
+    return mv.simulate(mv.make_plan(annulus, "physio-like", size_mm=30, name="api"))
+
+
+def test_a_script_and_the_command_line_agree(simulation, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    plan_file = mv.save_plan(simulation.plan, tmp_path / "api.mvplan.json")
+    assert main(["simulate", str(plan_file), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)["annuloplasty"]
+    api = simulation.plan.results["annuloplasty"]
+    assert cli["post"] == api["post"] and cli["change"] == api["change"]
+    assert [s["force_n"] for s in cli["sutures"]] == [s["force_n"] for s in api["sutures"]]
+    assert np.allclose(simulation.result.suture_forces_n, [s["force_n"] for s in cli["sutures"]])
+
+
+def test_the_same_plan_gives_the_same_results(simulation) -> None:
+    again = mv.simulate(simulation.plan)
+    first, second = simulation.plan.results["annuloplasty"], again.plan.results["annuloplasty"]
+    first, second = dict(first), dict(second)
+    for figures in (first, second):
+        figures["solver"] = {k: v for k, v in figures["solver"].items() if k != "time_ms"}
+    assert first == second
+
+
+def test_api_errors_are_one_line(tmp_path: Path) -> None:
+    annulus = mv.load_annulus(SAMPLES / "healthy_annulus.csv")
+    with pytest.raises(InputError, match="needs a size"):
+        mv.make_plan(annulus, "physio-like")
+    with pytest.raises(InputError, match="no such"):
+        mv.load_plan(tmp_path / "missing.mvplan.json")
+    plan = mv.make_plan(annulus, "physio-like", size_mm=30)
+    from dataclasses import replace
+
+    from mvplan.plan import SolverSettings
+
+    with pytest.raises(ConvergenceError, match="did not converge") as info:
+        mv.simulate(replace(plan, solver=SolverSettings(max_iterations=1)))
+    assert "\n" not in str(info.value)
