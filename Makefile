@@ -35,8 +35,8 @@ run: setup
 	fi
 
 lint: setup
-	@$(VENV)/bin/ruff check mvplan tests benchmarks assets
-	@$(VENV)/bin/ruff format --check mvplan tests benchmarks assets
+	@$(VENV)/bin/ruff check mvplan tests benchmarks assets examples
+	@$(VENV)/bin/ruff format --check mvplan tests benchmarks assets examples
 
 typecheck: setup
 	@$(VENV)/bin/mypy

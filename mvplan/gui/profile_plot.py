@@ -1,16 +1,17 @@
-"""The saddle profile: height above the annulus plane against position along the annulus.
+"""The saddle profile plot: height above the annulus plane against position along the annulus.
 
-Drawn with QPainter (no plotting dependency). The position runs from the anterior landmark A
-(0 %) through ALC, P and PMC back to A (100 % of the perimeter); heights are signed distances
-from the native annulus's least-squares plane, + toward the atrium. The reshaped annulus of
-the preview is drawn against the same plane, so a ring that lifts or flattens the saddle shows
-as such. Landmarks are marked; estimated ones dashed and starred.
+Drawn with QPainter (no plotting dependency); the profile itself comes from
+:func:`mvplan.geometry.profile.saddle_profile` (Qt-free, shared with the report's chart). The
+position runs from the anterior landmark A (0 %) through ALC, P and PMC back to A (100 % of
+the perimeter); heights are signed distances from the native annulus's least-squares plane,
++ toward the atrium. The reshaped annulus of the preview is drawn against the same plane, so a
+ring that lifts or flattens the saddle shows as such. Landmarks are marked; estimated ones
+dashed and starred.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -18,8 +19,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from mvplan.geometry.annulus import Annulus
-from mvplan.geometry.plane import Plane
+from mvplan.geometry.profile import Profile, saddle_profile
 
 FloatArray = npt.NDArray[np.float64]
 _ToPx = Callable[[float, float], QPointF]
@@ -30,51 +30,6 @@ _Frame = tuple[QRectF, float, float]  # the plot's rectangle and its height rang
 
 NATIVE_COLOUR = QColor(46, 109, 180)
 AFTER_COLOUR = QColor(230, 126, 34)
-SAMPLES = 360
-
-
-@dataclass(frozen=True)
-class Profile:
-    """One annulus's profile.
-
-    Attributes
-    ----------
-    position : (m,) float
-        Percent of the perimeter from A, increasing, in [0, 100].
-    height_mm : (m,) float
-        Signed distance from the reference plane, mm.
-    landmarks : tuple of (name, position, estimated)
-    """
-
-    position: FloatArray
-    height_mm: FloatArray
-    landmarks: tuple[tuple[str, float, bool], ...]
-
-
-def saddle_profile(annulus: Annulus, plane: Plane | None = None) -> Profile:
-    """The profile of ``annulus`` against ``plane`` (default: its own), from A (module doc)."""
-    plane = plane or annulus.plane
-    curve = annulus.curve
-    u_start = annulus.landmarks["A"].u if "A" in annulus.landmarks else 0.0
-    direction = 1.0
-    marks = annulus.landmarks
-    if "ALC" in marks and "PMC" in marks:
-        # Run A -> ALC -> P -> PMC: the surgeon's counter-clockwise round seen from the atrium.
-        to_alc = (marks["ALC"].u - u_start) % 1.0
-        to_pmc = (marks["PMC"].u - u_start) % 1.0
-        direction = 1.0 if to_alc < to_pmc else -1.0
-    steps = np.arange(SAMPLES + 1) / SAMPLES
-    u = (u_start + direction * steps) % 1.0
-    points = curve.evaluate(u)
-    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
-    along = np.concatenate([[0.0], np.cumsum(seg)])
-    position = 100.0 * along / along[-1]
-    height = plane.signed_distance(points)
-    found = []
-    for name, mark in marks.items():
-        frac = (direction * (mark.u - u_start)) % 1.0
-        found.append((name, float(np.interp(frac, steps, position)), mark.estimated))
-    return Profile(position, np.asarray(height, dtype=float), tuple(found))
 
 
 class SaddleProfilePlot(QWidget):
