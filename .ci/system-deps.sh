@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the system libraries that Qt and VTK need on a bare Debian or Ubuntu machine
+# Install the system libraries that Qt, VTK (and WeasyPrint, for PDF reports) need on a bare Debian or Ubuntu machine
 # (../shared/ENVIRONMENT.md measured the list). Only what is missing is installed, so a
 # machine that has them all spends no time here. Not root, or not Debian: print the command.
 set -euo pipefail
@@ -7,7 +7,8 @@ packages=(python3-venv libgl1 libegl1 libosmesa6 libx11-6 libx11-xcb1 libxcursor
   libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0
   libxcb1 libxcb-cursor0 libxcb-glx0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0
-  libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1 xvfb xauth)
+  libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1 xvfb xauth
+  libpango-1.0-0 libpangoft2-1.0-0)
 command -v dpkg-query >/dev/null 2>&1 || exit 0   # not Debian-like: nothing we can check
 missing=()
 for p in "${packages[@]}"; do

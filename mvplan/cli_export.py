@@ -61,7 +61,11 @@ def add_export_commands(
     )
     report.add_argument("plan", metavar="PLAN", help="plan file (*.mvplan.json)")
     report.add_argument(
-        "-o", "--output", required=True, metavar="REPORT.html", help="report to write"
+        "-o",
+        "--output",
+        required=True,
+        metavar="REPORT.html",
+        help="report to write: .html, or .pdf (laid out by WeasyPrint, the `pdf` extra)",
     )
     report.add_argument("--no-images", action="store_true", help="leave out the 3D views")
     report.set_defaults(handler=cmd_report)
@@ -80,6 +84,9 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def _simulated(plan_file: str) -> Any:
     import mvplan.api as mv
+    from mvplan.headless import configure_headless
+
+    configure_headless()  # before VTK loads: no display, draw with OSMesa
 
     source = Path(plan_file).name
     plan = mv.load_plan(plan_file)
@@ -114,7 +121,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     out = output_path(args.output)
     sim = _simulated(args.plan)
-    written = write_report(sim.plan, sim.result, sim.spec, out, images=not args.no_images)
+    written = write_report(
+        sim.plan, sim.result, sim.spec, out, images=not args.no_images, plan_file=args.plan
+    )
     _print_written(args, written)
     return EXIT_OK
 
