@@ -70,7 +70,7 @@ def export_kind(path: str | os.PathLike[str]) -> str:
     ):
         if name.endswith(suffixes):
             return kind
-    ending = "".join(Path(name).suffixes[-2:]) or "no ending"
+    ending = Path(name).suffix or "a name with no ending"
     raise InputError(
         f"cannot export to {ending}; use one of {' '.join(EXPORT_SUFFIXES)}",
         source=Path(path).name or str(path),
@@ -129,9 +129,13 @@ def export_plan(
     select_objects(objects)  # a bad name fails before any work
     if kind == "image":
         if objects is not None:
-            raise InputError("a picture shows the whole plan: objects apply to scene files")
+            raise InputError(
+                "a picture shows the whole plan: objects apply to scene and markups files"
+            )
         if frame != "valve":
-            raise InputError("a picture is drawn in the valve frame: frame applies to scenes")
+            raise InputError(
+                "a picture is drawn in the valve frame: frame applies to scene and markups files"
+            )
         from mvplan.export.image import write_image
 
         return [write_image(plan, result, spec, path, view=view, size=size)]

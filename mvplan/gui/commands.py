@@ -117,6 +117,29 @@ class WindowCommands:
             "F12",
             "Save the window, 3D view included, as a PNG image",
         )
+        self.export_scene = self._action(
+            "&Export scene…",
+            w.export_scene_dialog,
+            "Ctrl+E",
+            "The annuli, ring and sutures for a 3D viewer or VTK (glTF, VTK, STL, PLY, OBJ)",
+        )
+        self.export_markups = self._action(
+            "Export Slicer &markups…",
+            w.export_markups_dialog,
+            tip="The native and reshaped annulus and the ring as 3D Slicer curves, "
+            "in the input file's coordinates",
+        )
+        self.export_image = self._action(
+            "Export &image…",
+            w.export_image_dialog,
+            tip="The 3D scene alone, off screen, in the current view",
+        )
+        self.report = self._action(
+            "&Report…",
+            w.report_dialog,
+            "Ctrl+Shift+R",
+            "An HTML report of the plan, with its numbers as CSV and JSON",
+        )
         self.quit = self._action("&Quit", w.close, Key.Quit)
         self.undo = self._action("&Undo", w.document_undo, Key.Undo, "Undo", SP.SP_ArrowBack)
         self.redo = self._action(
@@ -187,6 +210,9 @@ class WindowCommands:
         for action in (self.save, self.save_as, self.screenshot):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        for action in (self.export_scene, self.export_markups, self.export_image, self.report):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit)
         edit = bar.addMenu("&Edit")
         edit.addAction(self.undo)
@@ -245,6 +271,8 @@ class WindowCommands:
         self.undo.setText(f"&Undo {document.undo_text()}".rstrip())
         self.redo.setText(f"&Redo {document.redo_text()}".rstrip())
         for action in (self.save, self.save_as, self.landmarks, self.papillary):
+            action.setEnabled(has_plan)
+        for action in (self.export_scene, self.export_markups, self.export_image, self.report):
             action.setEnabled(has_plan)
         for action in (self.auto_place, self.remove_ring, self.toolbar_auto_place):
             action.setEnabled(has_ring)

@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QPainter,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -36,6 +37,8 @@ from PySide6.QtWidgets import (
 
 from mvplan import __version__
 from mvplan.errors import MvplanError
+from mvplan.export import export_plan
+from mvplan.export.report import write_report
 from mvplan.gui.catalogue_panel import CataloguePanel
 from mvplan.gui.commands import RecentFiles, WindowCommands
 from mvplan.gui.document import PlanDocument, is_plan_file
@@ -45,6 +48,10 @@ from mvplan.gui.preview import PreviewController
 from mvplan.gui.recovery import LeftBehind, RecoverySession
 from mvplan.gui.result_panel import ResultPanel
 from mvplan.gui.view3d import PlanView
+from mvplan.plan import Plan
+from mvplan.planning.annuloplasty import AnnuloplastyResult
+from mvplan.rings.spec import RingSpec
+from mvplan.workflow import simulate_plan, with_results
 
 RESEARCH_NOTICE = (
     "mvplan is for research use only. It is not a medical device and must not be used for "
@@ -305,6 +312,71 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "mvplan.png", "PNG (*.png)")
         if path:
             self.attempt(lambda: self.save_screenshot(path), title="Cannot save", box=True)
+
+    # -- exports (File menu) -----------------------------------------------------------------
+
+    def export_scene_dialog(self) -> None:
+        self._export_dialog(
+            "Export scene",
+            "plan.glb",
+            "glTF binary (*.glb);;glTF (*.gltf);;VTK multiblock (*.vtm);;VTK polydata (*.vtp);;"
+            "OBJ (*.obj);;STL, one file per object (*.stl);;PLY, one file per object (*.ply)",
+            frame="original",
+        )
+
+    def export_markups_dialog(self) -> None:
+        self._export_dialog(
+            "Export 3D Slicer markups",
+            "plan.mrk.json",
+            "Slicer markups (*.mrk.json)",
+            frame="original",
+        )
+
+    def export_image_dialog(self) -> None:
+        view = self.view.view_name
+        self._export_dialog("Export image", f"plan-{view}.png", "PNG (*.png)", view=view)
+
+    def report_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Report", "report.html", "HTML (*.html)")
+        if path:
+            self._busy(lambda: self.write_report(path), "Report")
+
+    def _export_dialog(self, title: str, suggestion: str, filters: str, **options: Any) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, title, suggestion, filters)
+        if path:
+            self._busy(lambda: self.export_to(path, **options), title)
+
+    def _busy(self, action: Callable[[], list[Path]], title: str) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            written: list[Path] = []
+            ok = self.attempt(lambda: written.extend(action()), title=f"{title} failed", box=True)
+        finally:
+            QApplication.restoreOverrideCursor()
+        if ok:
+            names = ", ".join(p.name for p in written)
+            self.statusBar().showMessage(f"Wrote {names}", 10000)
+
+    def _simulated(self) -> tuple[Plan, AnnuloplastyResult, RingSpec | None]:
+        """The current plan with its converged result: the preview's when it is of exactly
+        this plan, else solved now (tens of milliseconds)."""
+        doc = self.document
+        plan, spec = doc.plan_to_save(), doc.spec
+        result = doc.cached_result(doc.plan) if doc.plan is not None else None
+        if result is None:
+            result = simulate_plan(plan, spec=spec)
+            plan = with_results(plan, result)
+        return plan, result, spec
+
+    def export_to(self, path: str | Path, **options: Any) -> list[Path]:
+        """Export the plan (scene, markups or image by the suffix: :func:`export_plan`)."""
+        plan, result, spec = self._simulated()
+        return export_plan(plan, result, spec, Path(path), **options)
+
+    def write_report(self, path: str | Path, **options: Any) -> list[Path]:
+        """Write the plan's HTML report (and its CSV and JSON beside it)."""
+        plan, result, spec = self._simulated()
+        return write_report(plan, result, spec, Path(path), **options)
 
     def save_screenshot(self, path: str | Path) -> Path:
         """Write the whole window, the 3D view included, to a PNG file."""

@@ -1,0 +1,69 @@
+"""Fixtures of the export tests: the healthy sample planned with a ring and with a band,
+each simulated once for the session, and off-screen VTK with no display.
+
+The environment for off-screen rendering is set here, before any test module imports VTK
+(ENVIRONMENT.md); nothing imported above the call loads VTK.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapes import SAMPLES
+
+from mvplan.geometry.annulus import Annulus
+from mvplan.headless import configure_headless
+from mvplan.io.load import load_annulus
+from mvplan.planning.annuloplasty import AnnuloplastyResult
+from mvplan.workflow import MadePlan, make_plan, simulate_plan
+
+configure_headless(force=True)
+
+CSV = SAMPLES / "healthy_annulus.csv"
+
+
+@pytest.fixture(scope="session")
+def csv_path() -> Path:
+    return CSV
+
+
+@pytest.fixture(scope="session")
+def raw_points() -> np.ndarray:
+    """The sample's curve rows as read from the CSV (landmark rows included: they lie on
+    the curve), mm, input frame."""
+    return np.loadtxt(CSV, delimiter=",", skiprows=1, usecols=(0, 1, 2))
+
+
+@pytest.fixture(scope="session")
+def annulus() -> Annulus:
+    return load_annulus(CSV)
+
+
+@pytest.fixture(scope="session")
+def made(annulus: Annulus) -> MadePlan:
+    """A rigid complete ring, 28 mm (downsized for the 35 mm commissural width)."""
+    return make_plan(annulus, "classic-like", size_mm=28, name="export test")
+
+
+@pytest.fixture(scope="session")
+def result(made: MadePlan) -> AnnuloplastyResult:
+    return simulate_plan(made.plan, spec=made.spec)
+
+
+@pytest.fixture(scope="session")
+def band(annulus: Annulus) -> MadePlan:
+    """An open band (true-sized), for the open-curve paths."""
+    return make_plan(annulus, "cosgrove-band-like", policy="true-size")
+
+
+@pytest.fixture(scope="session")
+def band_result(band: MadePlan) -> AnnuloplastyResult:
+    return simulate_plan(band.plan, spec=band.spec)
+
+
+@pytest.fixture(scope="session")
+def bare(annulus: Annulus) -> MadePlan:
+    """A plan with no device: the native annulus alone."""
+    return make_plan(annulus, None)
