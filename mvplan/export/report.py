@@ -1,12 +1,19 @@
 """The plan report: one self-contained HTML page (or PDF), with every number also as CSV and JSON.
 
+This module gathers the numbers and writes the files; it is the report's public entry point.
 :func:`report_data` gathers what a report says about a plan into one JSON-ready dict: the
 input, the ring and why this size, the measurements before and after with their change, the
 suture forces, tissue strain, ring deformation and the solver's figures. The HTML page, the
-CSV table and the JSON file are all written from that dict, so they cannot disagree.
-:func:`write_report` writes them side by side (``report.html``, ``report.csv``,
-``report.json``); the page inlines its CSS, its charts (SVG, :mod:`mvplan.export.charts`) and
-its three 3D views (PNG as ``data:`` URIs), so it can be mailed or archived alone.
+CSV table and the JSON file are all written from that dict, so they cannot disagree:
+:func:`report_csv` and :func:`report_json` here, :func:`report_html` in
+:mod:`mvplan.export.report_html` (which lays out the page), with the 3D views rendered by
+:mod:`mvplan.export.report_views`. Both modules' public names are re-exported here.
+
+:func:`write_report` writes the files side by side (``report.html``, ``report.csv``,
+``report.json``), each atomically, and turns a file that cannot be written into an
+:class:`~mvplan.errors.InputError` that says why. The page inlines its CSS, its charts (SVG,
+:mod:`mvplan.export.charts`) and its three 3D views (PNG as ``data:`` URIs), so it can be
+mailed or archived alone.
 
 Reproducibility: the same plan and result give the same CSV, JSON and HTML bytes, but for two
 things that change from run to run: the date the report was made and the solver's wall time.
@@ -18,22 +25,15 @@ Every report says, at the top and in the footer, that mvplan is for research use
 
 from __future__ import annotations
 
-import base64
 import csv
-import html
 import io
 import json
 import math
 import os
-import struct
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 
 from mvplan import __version__
 from mvplan.errors import InputError
@@ -49,6 +49,8 @@ from mvplan.rings.spec import RingSpec
 from mvplan.workflow import ring_spec
 
 from . import charts
+from .report_html import DISCLAIMER, report_html
+from .report_views import DEFAULT_IMAGE_SIZE, VIEW_TITLES, png_bytes, render_views
 
 __all__ = [
     "DEFAULT_IMAGE_SIZE",
@@ -65,18 +67,8 @@ __all__ = [
     "write_report",
 ]
 
-#: Shown at the top and in the footer of every report, and stored in its JSON.
-DISCLAIMER = "Research use only, not for clinical decisions."
 #: Version of the JSON layout of :func:`report_data`.
 REPORT_FORMAT = 1
-#: The 3D views of a report, camera presets of :data:`mvplan.render.VIEWS`, with captions.
-VIEW_TITLES: Mapping[str, str] = {
-    "atrial": "Atrial (surgeon's) view, A at the top",
-    "lateral": "Lateral view from the posteromedial side, atrium up",
-    "ap": "View from the posterior side toward A, atrium up",
-}
-#: Default size of each 3D view (width, height), pixels.
-DEFAULT_IMAGE_SIZE = (800, 500)
 _SUFFIXES = (".html", ".htm", ".pdf")
 #: Units by key suffix (``_mm2`` before ``_mm``).
 _UNITS: tuple[tuple[str, str], ...] = (
@@ -377,7 +369,19 @@ def _csv_value(value: Any) -> str:
 
 
 def report_rows(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any, str]]:
-    """The report's numbers as tidy rows ``(section, item, quantity, value, unit)``."""
+    """The report's numbers as tidy rows, one number (or text) a row.
+
+    Parameters
+    ----------
+    data : dict
+        :func:`report_data`.
+
+    Yields
+    ------
+    (str, str, str, object, str)
+        ``(section, item, quantity, value, unit)``; ``item`` names a landmark, suture,
+        measurement... or is ``""``; ``unit`` is ``""`` for a value with none.
+    """
     for key in ("format", "software", "version", "generated", "plan_name", "plan_file"):
         yield "report", "", key, data["report"][key], ""
     inp = data["input"]
@@ -430,7 +434,19 @@ def report_rows(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any, s
 
 
 def report_csv(data: Mapping[str, Any]) -> str:
-    """:func:`report_rows` as CSV text with a header line (``\\n`` line ends)."""
+    """The report's numbers as CSV text.
+
+    Parameters
+    ----------
+    data : dict
+        :func:`report_data`.
+
+    Returns
+    -------
+    str
+        :func:`report_rows` under a header line, ``\\n`` line ends; floats in full
+        precision (``repr``), None and non-finite numbers empty, booleans ``true``/``false``.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "item", "quantity", "value", "unit"])
@@ -450,431 +466,23 @@ def _finite(value: Any) -> Any:
 
 
 def report_json(data: Mapping[str, Any]) -> str:
-    """``data`` as indented JSON text (non-finite numbers as null)."""
-    return json.dumps(_finite(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-# -- HTML ----------------------------------------------------------------------------------------
-
-_CSS = """
-body { font-family: Helvetica, Arial, sans-serif; color: #222; margin: 0 auto; max-width: 980px;
-  padding: 16px 24px; line-height: 1.4; font-size: 14px; }
-h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 17px; margin: 26px 0 8px;
-  border-bottom: 1px solid #ccc; padding-bottom: 3px; }
-.sub { color: #555; margin: 0 0 10px; }
-.disclaimer { border: 2px solid #b03a2e; background: #fdedec; color: #7b241c; padding: 8px 12px;
-  font-weight: bold; margin: 10px 0; }
-table { border-collapse: collapse; margin: 6px 0 10px; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
-thead th { background: #f2f4f7; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.flag td, tr.flag th { background: #fdebd0; }
-.note { color: #555; font-size: 13px; } .warn { color: #a04000; font-weight: bold; }
-figure { margin: 8px 0 14px; } figcaption { color: #555; font-size: 13px; }
-figure img, figure svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
-footer { margin-top: 30px; border-top: 1px solid #ccc; padding-top: 8px; color: #555;
-  font-size: 13px; }
-@media print { body { max-width: none; } section { break-inside: avoid; } }
-"""
-
-
-#: Rows of the key-value tables: (key, label, format spec or "" for text, unit).
-_TEXT_COLUMNS = frozenset({"unit", "region", "near_pullout"})
-_CELL_CLASS = {False: ' class="num"', True: ""}
-_STRAIN_ROWS = (
-    ("min_percent", "Tissue strain, least (negative: compression)", "+.1f", "%"),
-    ("max_percent", "Tissue strain, most", "+.1f", "%"),
-    ("mean_abs_percent", "Tissue strain, mean of |strain|", ".1f", "%"),
-)
-_RING_ROWS = (
-    ("model", "Ring model", "", ""),
-    ("max_mm", "Ring deformation, max", ".2f", "mm"),
-    ("mean_mm", "Ring deformation, mean", ".2f", "mm"),
-    ("max_rotation_deg", "Ring cross-section rotation, max", ".2f", "deg"),
-)
-_SOLVER_ROWS = (
-    ("converged", "Converged", "", ""),
-    ("relative_residual", "Relative residual", ".2e", ""),
-    ("tolerance", "Tolerance (relative)", ".0e", ""),
-    ("residual_n", "Residual force", ".2e", "N"),
-    ("load_norm_n", "Suture pretension (load norm)", ".1f", "N"),
-    ("iterations", "Newton iterations", "", ""),
-    ("time_ms", "Time", ".0f", "ms"),
-    ("annulus_nodes", "Annulus nodes", "", ""),
-    ("ring_nodes", "Ring nodes", "", ""),
-)
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _fmt(value: Any, spec: str = "") -> str:
-    """A value as the report shows it: ``format(value, spec)``; ``n/a`` for None, yes/no."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return _e(format(value, spec) if spec else value)
-
-
-def _kv_table(table_id: str, rows: Sequence[tuple[str, str, str]]) -> str:
-    """A two-column table; each row ``(key, label, cell HTML)`` (the cell already escaped)."""
-    body = "".join(
-        f'<tr data-key="{_e(k)}"><th>{_e(label)}</th><td>{cell}</td></tr>'
-        for k, label, cell in rows
-    )
-    return f'<table id="{table_id}"><tbody>{body}</tbody></table>'
-
-
-def _kv_rows(
-    values: Mapping[str, Any], spec: Sequence[tuple[str, str, str, str]]
-) -> list[tuple[str, str, str]]:
-    return [
-        (key, label, _fmt(values[key], fmt) + (f" {unit}" if unit else ""))
-        for key, label, fmt, unit in spec
-        if key in values
-    ]
-
-
-def _grid(
-    table_id: str, head: Sequence[str], rows: Sequence[tuple[str, str, bool, list[tuple[str, str]]]]
-) -> str:
-    """A table with a header; each row ``(key, row label, flagged, [(column, cell HTML)])``.
-
-    Cells carry ``data-col`` (the JSON key of their value) so the page can be read back;
-    numbers are right-aligned, the columns of :data:`_TEXT_COLUMNS` not.
-    """
-    body = []
-    for key, label, flagged, cells in rows:
-        tds = "".join(
-            f'<td{_CELL_CLASS[c in _TEXT_COLUMNS]} data-col="{c}">{text}</td>' for c, text in cells
-        )
-        flag = ' class="flag"' if flagged else ""
-        body.append(f'<tr data-key="{_e(key)}"{flag}><th>{_e(label)}</th>{tds}</tr>')
-    header = "".join(f"<th>{_e(h)}</th>" for h in head)
-    return (
-        f'<table id="{table_id}"><thead><tr>{header}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def _section(section_id: str, title: str, *parts: str) -> str:
-    return "\n".join([f'<section id="{section_id}"><h2>{_e(title)}</h2>', *parts, "</section>"])
-
-
-def _note(text: str, css: str = "note") -> str:
-    return f'<p class="{css}">{_e(text)}</p>'
-
-
-def _header(data: Mapping[str, Any]) -> str:
-    meta, inp = data["report"], data["input"]
-    title = "Annuloplasty plan report" + (f": {meta['plan_name']}" if meta["plan_name"] else "")
-    files = [f"plan file {meta['plan_file']}"] if meta["plan_file"] else []
-    files.append(f"annulus {inp['source']}")
-    disclaimer = f"{DISCLAIMER} Its models and numbers are not validated for patient care."
-    out = [
-        f"<header><h1>{_e(title)}</h1>",
-        _note(", ".join(files), "sub"),
-        f'<p class="disclaimer" role="note">{_e(disclaimer)}</p>',
-    ]
-    if meta["plan_notes"]:
-        out.append(_note(f"Notes: {meta['plan_notes']}"))
-    out.append(f'<p id="status">{_e(data["simulation"]["note"])}</p></header>')
-    return "\n".join(out)
-
-
-def _input_html(inp: Mapping[str, Any]) -> str:
-    inferred = " (inferred from the curve's size)" if inp["units_inferred"] else ""
-    marks = [f"{m['name']} ({'given' if m['given'] else 'estimated'})" for m in inp["landmarks"]]
-    spacing = f"{inp['resampled_points']} ({_fmt(inp['spacing_mm'], '.2f')} mm apart)"
-    rows = [
-        ("source", "Annulus file", _e(inp["source"])),
-        ("input_points", "Points read", _fmt(inp["input_points"])),
-        ("resampled_points", "Resampled points", spacing),
-        ("input_units", "Input units", _e(inp["input_units"] + inferred)),
-        ("orientation", "Atrial side decided by", _e(inp["orientation"])),
-        ("landmarks", "Landmarks", _e(", ".join(marks) or "none")),
-    ]
-    for name, reason in inp["missing_landmarks"].items():
-        rows.append((f"missing_{name}", f"Landmark {name}", _e(f"not known: {reason}")))
-    tips = inp["papillary"]
-    rows.append(
-        (
-            "papillary",
-            "Papillary tips",
-            "not given" if tips is None else f"{tips['points']} points, input coordinates",
-        )
-    )
-    for muscle in ("anterolateral", "posteromedial") if tips is not None else ():
-        xyz = ", ".join(_fmt(c, ".1f") for c in tips[f"{muscle}_mm"])
-        rows.append((f"papillary_{muscle}", f"Papillary tip, {muscle}", f"({xyz}) mm"))
-    warnings = [_note(w, "warn") for w in inp["warnings"]]
-    return _section("input", "Input", _kv_table("input-table", rows), *warnings)
-
-
-def _ring_html(ring: Mapping[str, Any] | None, sizing: Mapping[str, Any] | None) -> str:
-    if ring is None:
-        return _section("ring", "Ring", "<p>No device in this plan.</p>")
-    adjust = f"{ring['adjustment_mm']:+g} mm AP" if ring["adjustment_mm"] else "none"
-    if ring["adjustable_range_mm"] is not None:
-        adjust += " (adjustable {:g} to {:g} mm)".format(*ring["adjustable_range_mm"])
-    stiffness = ring["stiffness_class"] + "".join(
-        f"; {s['name']} segment ({s['from']} to {s['to']}) {s['stiffness_class']}"
-        for s in ring["segments"]
-    )
-    name = ring["name"] + (f" (resembles {ring['resembles']})" if ring["resembles"] else "")
-    rows = [
-        ("family", "Ring", _e(f"{name}, id {ring['family']}")),
-        ("size_mm", "Size", _e(f"{ring['size_mm']:g} mm ({ring['size_means']} of the ring)")),
-        ("adjustment_mm", "Adjustment", _e(adjust)),
-        ("kind", "Type", _e(f"{ring['kind']}, {ring['shape']}")),
-        ("stiffness_class", "Stiffness", _e(stiffness)),
-        ("sutures", "Sutures", _fmt(ring["sutures"])),
-    ]
-    return _section("ring", "Ring and size", _kv_table("ring-table", rows), _sizing_html(sizing))
-
-
-def _sizing_html(sizing: Mapping[str, Any] | None) -> str:
-    if sizing is None:
-        return ""
-    if sizing["source"] == "unavailable":
-        return f'<p id="size-reason">No size recommendation: {_e(sizing["reason"])}</p>'
-    steps = sizing["sizes_from_true_size"]
-    verdict = "The plan's size is the true size."
-    if steps:
-        verdict = (
-            f"The plan's size {sizing['plan_size_mm']:g} is {abs(steps)} size"
-            f"{'s' if abs(steps) > 1 else ''} {'smaller' if steps < 0 else 'larger'} than the "
-            f"true size {sizing['true_size_mm']:g} ({'under' if steps < 0 else 'over'}sized)."
-        )
-    head = f"Size chosen by the {sizing['policy']} policy: "
-    if sizing["source"] != "plan":
-        head = "True-size recommendation for comparison (no sizing policy came with the plan): "
-    return f'<p id="size-reason">{_e(head + sizing["reason"] + ". " + verdict)}</p>'
-
-
-def _measurements_html(rows: Sequence[Mapping[str, Any]], simulated: bool) -> str:
-    columns = [("before", False)]
-    if simulated:
-        columns += [("after", False), ("change", True), ("change_percent", True)]
-    grid = []
-    for row in rows:
-        digits = 3 if row["key"] == "sphericity_index" else 1
-        cells = [
-            (col, _fmt(row[col], f"{'+' if signed else ''}.{1 if '%' in col else digits}f"))
-            for col, signed in columns
-        ]
-        if simulated and row["change_percent"] is None:
-            cells[-1] = ("change_percent", "")
-        label = row["label"] + (" *" if row["estimated"] else "")
-        grid.append((row["key"], label, False, [*cells, ("unit", _e(row["unit"]))]))
-    head = ["Measurement", "Before"] + (["After", "Change", "Change %"] if simulated else [])
-    notes = [_note("Definitions: DESIGN.md section 4; change % for lengths and areas only.")]
-    if any(r["estimated"] for r in rows):
-        notes.append(_note("* rests on an estimated landmark"))
-    notes += [_note(f"{r['label']}: {r['reason']}") for r in rows if "reason" in r]
-    table = _grid("measurements-table", [*head, "Unit"], grid)
-    return _section("measurements", "Measurements", table, *notes)
-
-
-def _sutures_html(data: Mapping[str, Any]) -> str:
-    summary, sutures = data["suture_summary"], data["sutures"]
-    if summary is None or not sutures:
-        return _section("sutures", "Suture forces", "<p>No suture forces: no simulation.</p>")
-    chart = charts.suture_force_chart(
-        [s["force_n"] for s in sutures],
-        [s["region"] for s in sutures],
-        {s["region"]: s["warn_level_n"] for s in sutures},
-        near_pullout=[s["near_pullout"] for s in sutures],
-    )
-    strengths = ", ".join(f"{r} {v:g} N" for r, v in summary["pullout_strength_n"].items())
-    caption = (
-        "Force of each suture (ring order), coloured by the annulus region it is sewn to; "
-        f"dashed: the force at which a suture is flagged, {summary['warn_fraction']:g} of the "
-        f"region's mean pull-out strength ({strengths}); !: flagged."
-    )
-    rows = [
-        (
-            str(s["index"]),
-            str(s["index"]),
-            bool(s["near_pullout"]),
-            [
-                ("region", _e(s["region"])),
-                ("force_n", _fmt(s["force_n"], ".2f")),
-                ("strength_percent", _fmt(s["strength_percent"], ".0f")),
-                ("warn_level_n", _fmt(s["warn_level_n"], ".2f")),
-                ("near_pullout", "near pull-out" if s["near_pullout"] else ""),
-            ],
-        )
-        for s in sutures
-    ]
-    head = ["Suture", "Region", "Force (N)", "% of mean pull-out strength", "Warning at (N)"]
-    line = (
-        f"{summary['count']} sutures; force max {_fmt(summary['max_n'], '.2f')} N, mean "
-        f"{_fmt(summary['mean_n'], '.2f')} N; {summary['near_pullout']} near pull-out."
-    )
-    return _section(
-        "sutures",
-        "Suture forces",
-        f'<figure id="suture-chart">{chart}<figcaption>{_e(caption)}</figcaption></figure>',
-        _grid("sutures-table", [*head, "Flag"], rows),
-        f'<p id="suture-summary">{_e(line)}</p>',
-        *(_note(f"Warning: {w}", "warn") for w in summary["warnings"]),
-    )
-
-
-def _mechanics_html(data: Mapping[str, Any]) -> str:
-    strain, ring, solver = data["tissue_strain"], data["ring_deformation"], data["solver"]
-    if strain is None or ring is None or solver is None:
-        return _section("solver", "Solver", "<p>No simulation was run.</p>")
-    explain = _note(
-        "Strain: engineering strain of each annulus segment against the native annulus. Ring "
-        "deformation: distance of each ring node from the ring as placed, moved rigidly to "
-        "fit it best."
-    )
-    rows = _kv_rows(strain, _STRAIN_ROWS) + _kv_rows(ring, _RING_ROWS)
-    return "\n".join(
-        [
-            _section(
-                "mechanics",
-                "Tissue strain and ring deformation",
-                _kv_table("mechanics-table", rows),
-                explain,
-            ),
-            _section("solver", "Solver", _kv_table("solver-table", _kv_rows(solver, _SOLVER_ROWS))),
-        ]
-    )
-
-
-def _views_html(views: Mapping[str, bytes], size: tuple[int, int]) -> str:
-    figures = []
-    for name, png in views.items():
-        data = base64.b64encode(png).decode("ascii")
-        title = _e(VIEW_TITLES.get(name, name))
-        figures.append(
-            f'<figure class="view" data-view="{_e(name)}"><img src="data:image/png;base64,'
-            f'{data}" width="{size[0]}" height="{size[1]}" alt="{title}">'
-            f"<figcaption>{title}</figcaption></figure>"
-        )
-    return _section("views", "3D views", *(figures or ["<p>3D views not rendered.</p>"]))
-
-
-def report_html(
-    data: Mapping[str, Any],
-    *,
-    profile_svg: str | None = None,
-    views: Mapping[str, bytes] | None = None,
-    image_size: tuple[int, int] = DEFAULT_IMAGE_SIZE,
-) -> str:
-    """The report page: one self-contained HTML document (CSS, charts and images inline).
+    """The report's numbers as JSON text.
 
     Parameters
     ----------
     data : dict
         :func:`report_data`.
-    profile_svg : str, optional
-        The saddle profile chart (:func:`mvplan.export.charts.saddle_profile_chart`).
-    views : mapping of str to bytes, optional
-        PNG images of the 3D views by view name (:func:`render_views`).
-    image_size : (int, int)
-        Width and height of the views, pixels.
+
+    Returns
+    -------
+    str
+        ``data`` indented by two spaces, non-ASCII kept, non-finite numbers as null, with a
+        final newline.
     """
-    meta = data["report"]
-    title = "mvplan report" + (f": {meta['plan_name']}" if meta["plan_name"] else "")
-    profile = ""
-    if profile_svg:
-        caption = (
-            "Height above the native annulus plane (+ toward the atrium) along the annulus "
-            "from A through ALC, P and PMC; dashed and starred: estimated landmarks."
-        )
-        figure = f'<figure id="profile-chart">{profile_svg}<figcaption>{caption}</figcaption>'
-        profile = _section("profile", "Saddle profile", figure + "</figure>")
-    generated = f"generated {meta['generated']}" if meta["generated"] else "date not recorded"
-    footer = (
-        f"<footer><p>mvplan {_e(meta['version'])}, {_e(generated)}; report format "
-        f"{meta['format']}. Every number is also in the CSV and JSON files beside this page."
-        f'</p><p class="disclaimer">{_e(DISCLAIMER)}</p></footer>'
-    )
-    return "\n".join(
-        [
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
-            f'<meta name="generator" content="mvplan {_e(meta["version"])}">',
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
-            _header(data),
-            _input_html(data["input"]),
-            _ring_html(data["ring"], data["sizing"]),
-            _measurements_html(data["measurements"], data["simulation"]["simulated"]),
-            profile,
-            _sutures_html(data),
-            _mechanics_html(data),
-            _views_html(views or {}, image_size),
-            footer,
-            "</body></html>\n",
-        ]
-    )
+    return json.dumps(_finite(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-# -- images and files ----------------------------------------------------------------------------
-
-
-def png_bytes(rgb: npt.NDArray[np.uint8]) -> bytes:
-    """A PNG file of an ``(height, width, 3)`` uint8 RGB image (first row at the top).
-
-    Deterministic (same pixels, same bytes) and dependency-free. Rows use the PNG "Sub"
-    filter (each byte minus the one a pixel to the left): on a 800 x 500 render of the sample
-    plan that is 8 % smaller than unfiltered rows and within 3 % of VTK's libpng writer.
-    """
-    image = np.ascontiguousarray(rgb, dtype=np.uint8)
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"expected an (h, w, 3) RGB image, got shape {image.shape}")
-    height, width, _ = image.shape
-    rows = image.reshape(height, width * 3)
-    filtered = rows.copy()
-    filtered[:, 3:] = rows[:, 3:] - rows[:, :-3]  # uint8 wraps modulo 256, as PNG wants
-    raw = np.hstack([np.ones((height, 1), dtype=np.uint8), filtered]).tobytes()
-
-    def chunk(tag: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(tag + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    idat = chunk(b"IDAT", zlib.compress(raw, 9))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + idat + chunk(b"IEND", b"")
-
-
-def render_views(
-    plan: Plan,
-    spec: RingSpec | None,
-    result: AnnuloplastyResult | None,
-    *,
-    size: Sequence[int] = DEFAULT_IMAGE_SIZE,
-    background: str | Sequence[float] = "white",
-) -> dict[str, bytes]:
-    """PNG images of the plan in each view of :data:`VIEW_TITLES`, rendered off screen.
-
-    Parameters as :func:`write_report`. One off-screen window serves the three views. A
-    process with no display should call :func:`mvplan.headless.configure_headless` before
-    VTK is first imported.
-    """
-    # VTK is imported here, not with the module: a report without images needs none.
-    from mvplan.render import grab_image, offscreen_scene
-
-    if plan.ring is None:
-        spec, result = None, None
-    elif spec is None:
-        spec = ring_spec(plan)
-    out = {}
-    with offscreen_scene(size, background) as scene:
-        scene.set_annulus(plan.annulus)
-        scene.set_ring(spec, plan.placement if spec is not None else None)
-        scene.set_result(result)
-        window = scene.renderer.GetRenderWindow()
-        for view in VIEW_TITLES:
-            scene.set_view(view)
-            window.Render()
-            out[view] = png_bytes(grab_image(window))
-    return out
+# -- files ------------------------------------------------------------------------------------
 
 
 def _check_target(path: str | os.PathLike[str]) -> Path:
