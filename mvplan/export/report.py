@@ -30,6 +30,7 @@ import io
 import json
 import math
 import os
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -504,7 +505,11 @@ def _check_target(path: str | os.PathLike[str]) -> Path:
 def _weasyprint() -> Any:
     """The optional WeasyPrint module (HTML to PDF), or an :class:`InputError` saying so."""
     try:
-        import weasyprint
+        with warnings.catch_warnings():
+            # WeasyPrint warns at import that a future version will need HarfBuzz's subset
+            # library (font subsetting); this one works without it: not the user's concern.
+            warnings.filterwarnings("ignore", message=".*HarfBuzz-Subset.*")
+            import weasyprint
     except (ImportError, OSError) as error:  # OSError: Pango missing from the system
         raise InputError(
             f"a PDF report needs WeasyPrint and Pango ({error}); install them "
