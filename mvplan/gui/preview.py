@@ -12,19 +12,20 @@ measurements are computed the same way on a second worker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from mvplan.errors import MvplanError
+from mvplan.errors import ConvergenceError, MvplanError
 from mvplan.geometry.measurements import measure
 from mvplan.gui.document import PlanDocument
 from mvplan.gui.worker import LatestOnlyWorker, Outcome
-from mvplan.mechanics import Cancelled, NotConverged
+from mvplan.mechanics import Cancelled
 from mvplan.plan import Plan
 from mvplan.planning import Placement
-from mvplan.planning.annuloplasty import AnnuloplastyResult, simulate_annuloplasty
+from mvplan.planning.annuloplasty import AnnuloplastyResult
+from mvplan.workflow import simulate_plan
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,9 @@ class _Request:
 
 def failure_text(error: BaseException) -> str:
     """One line saying why a preview solve failed."""
-    if isinstance(error, NotConverged):
-        return (
-            f"the solve did not converge (relative residual {error.residual:.2g}); "
-            "showing the last converged result"
-        )
     text = " ".join(str(error).split())
+    if isinstance(error, ConvergenceError):
+        return f"{text}; showing the last converged result"
     if isinstance(error, MvplanError):
         return text
     return f"{type(error).__name__}: {text}"
@@ -137,12 +135,10 @@ class PreviewController(QObject):
         state = None if warm is None else warm.state
 
         def run(cancelled: Any) -> AnnuloplastyResult:
-            return simulate_annuloplasty(
-                plan.annulus,
-                spec,
-                request.placement,
-                rtol=plan.solver.rtol,
-                max_iterations=plan.solver.max_iterations,
+            # The CLI's and the API's solve (an unconverged one raises ConvergenceError).
+            return simulate_plan(
+                replace(plan, placement=request.placement),
+                spec=spec,
                 warm_start=state,
                 pre=pre,
                 cancel=cancelled,
@@ -167,9 +163,8 @@ class PreviewController(QObject):
         dragging = dragging and doc.transient_placement is not None
         error = outcome.error
         result = outcome.value
-        if error is None and (result is None or not result.solve.converged):
-            residual = getattr(getattr(result, "solve", None), "residual", float("nan"))
-            error = MvplanError(f"the solve did not converge (relative residual {residual:.2g})")
+        if error is None and not isinstance(result, AnnuloplastyResult):
+            error = MvplanError("the solver returned no result")
         if isinstance(error, Cancelled):
             return
         if error is not None:
