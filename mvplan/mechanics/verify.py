@@ -19,6 +19,11 @@ from mvplan.mechanics.verification_frame import (
     frame_ring_diametral,
     frame_ring_out_of_plane,
 )
+from mvplan.mechanics.verification_membrane import (
+    hencky_membrane,
+    membrane_equibiaxial,
+    shell_bending_cylinder,
+)
 from mvplan.mechanics.verification_rigid import rigid_ring_invariance, rigid_ring_torque
 
 VERIFICATIONS: dict[str, Callable[..., Verification]] = {
@@ -29,6 +34,9 @@ VERIFICATIONS: dict[str, Callable[..., Verification]] = {
     "frame-cantilever": frame_cantilever,
     "frame-ring-diametral": frame_ring_diametral,
     "frame-ring-out-of-plane": frame_ring_out_of_plane,
+    "hencky-membrane": hencky_membrane,
+    "membrane-equibiaxial": membrane_equibiaxial,
+    "shell-bending-cylinder": shell_bending_cylinder,
     "finite-differences": finite_difference_checks,
 }
 
