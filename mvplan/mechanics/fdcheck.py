@@ -7,7 +7,11 @@ import numpy as np
 from mvplan.mechanics.assembly import FloatArray
 from mvplan.mechanics.bending import DiscreteBending
 from mvplan.mechanics.foundation import Foundation
+from mvplan.mechanics.leaflet_law import LEAFLET_LAWS, SaintVenantKirchhoff
 from mvplan.mechanics.linear_bending import LinearBending
+from mvplan.mechanics.membrane import MembraneTriangles
+from mvplan.mechanics.pressure import PressureVolume
+from mvplan.mechanics.shell_bending import ShellBending
 from mvplan.mechanics.springs import Springs
 from mvplan.mechanics.sutures import Sutures
 from mvplan.mechanics.terms import EnergyTerm, as_positions
@@ -63,7 +67,7 @@ def sample_terms(seed: int = 0, n_nodes: int = 10) -> dict[str, tuple[EnergyTerm
     curve = rng.permutation(n_nodes)[:6]
     rest_curve = 3.0 * rng.normal(size=(6, 3))
     suture_nodes = rng.permutation(n_nodes)[:8].reshape(2, 4)
-    return {
+    terms: dict[str, tuple[EnergyTerm, FloatArray]] = {
         "springs": (Springs(pairs, lengths * rng.uniform(0.7, 1.3, m), rng.uniform(1, 3, m)), x),
         "cables": (
             Springs(pairs, lengths - ratio * width, 2.0, tension_only=True, slack_width=width),
@@ -103,4 +107,37 @@ def sample_terms(seed: int = 0, n_nodes: int = 10) -> dict[str, tuple[EnergyTerm
             LinearBending(curve, rest_curve, rng.uniform(1, 3, 6), closed=True),
             x,
         ),
+    }
+    if n_nodes >= 9:
+        terms.update(_sheet_terms(rng, n_nodes))
+    return terms
+
+
+#: A 2 x 2 square patch of 3 x 3 nodes, 8 triangles (right-handed: normals along +z).
+SHEET_TRIANGLES = np.array(
+    [[0, 1, 4], [0, 4, 3], [1, 2, 5], [1, 5, 4], [3, 4, 7], [3, 7, 6], [4, 5, 8], [4, 8, 7]]
+)
+
+
+def _sheet_terms(
+    rng: np.random.Generator, n_nodes: int
+) -> dict[str, tuple[EnergyTerm, FloatArray]]:
+    """The leaflet terms on a curved 2 mm patch stretched by up to about 10 % (the membrane
+    law's exponential stays moderate), in the first nine of ``n_nodes`` nodes."""
+    grid = np.array([[2.0 * i, 2.0 * j, 0.0] for j in range(3) for i in range(3)])
+    grid[:, 2] = 0.1 * (grid[:, 0] - 2.0) ** 2  # a curved rest shape: non-zero rest angles
+    rest = np.vstack([grid, np.zeros((n_nodes - 9, 3))])
+    sheet = rest * rng.uniform(1.0, 1.1, size=3) + 0.1 * rng.normal(size=rest.shape)
+    fibres = np.array([1.0, 0.0, 0.0])
+    return {
+        "membrane-leaflet": (
+            MembraneTriangles(SHEET_TRIANGLES, rest, LEAFLET_LAWS["anterior"], 0.69, fibres),
+            sheet,
+        ),
+        "membrane-svk": (
+            MembraneTriangles(SHEET_TRIANGLES, rest, SaintVenantKirchhoff(4.0, 0.3), 0.5),
+            sheet,
+        ),
+        "pressure": (PressureVolume(SHEET_TRIANGLES, 0.016, [2.0, 2.0, 5.0]), sheet),
+        "shell-bending": (ShellBending(SHEET_TRIANGLES, rest, 0.02), sheet),
     }
