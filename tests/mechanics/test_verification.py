@@ -57,4 +57,7 @@ def test_observed_orders_and_registry() -> None:
         "frame-cantilever",
         "frame-ring-diametral",
         "frame-ring-out-of-plane",
+        "hencky-membrane",
+        "membrane-equibiaxial",
+        "shell-bending-cylinder",
     }
