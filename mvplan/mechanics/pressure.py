@@ -101,6 +101,7 @@ from numpy.typing import ArrayLike
 
 from mvplan.mechanics.assembly import FloatArray, IntArray
 from mvplan.mechanics.terms import ElementTerm, as_positions
+from mvplan.mechanics.triangles import per_triangle, skew, triangle_array
 
 __all__ = [
     "FollowerError",
@@ -109,33 +110,6 @@ __all__ = [
     "follower_forces",
     "triangle_vector_areas",
 ]
-
-
-def _triangles(triangles: ArrayLike) -> IntArray:
-    tri = np.asarray(triangles, dtype=np.int64)
-    if tri.ndim != 2 or tri.shape[1] != 3:
-        raise ValueError(f"triangles must have shape (m, 3), got {tri.shape}")
-    if tri.size and tri.min() < 0:
-        raise ValueError("triangles hold a negative node index")
-    return tri
-
-
-def _per_triangle(value: ArrayLike, m: int, name: str) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.ndim == 0:
-        return np.full(m, float(arr))
-    if arr.shape != (m,):
-        raise ValueError(f"{name} must be a scalar or have shape ({m},), got {arr.shape}")
-    return arr.copy()
-
-
-def _skew(c: FloatArray) -> FloatArray:
-    """Cross-product matrices ``[c]_x : (m, 3, 3)`` of vectors ``c : (m, 3)``."""
-    out = np.zeros((c.shape[0], 3, 3))
-    out[:, 0, 1], out[:, 0, 2] = -c[:, 2], c[:, 1]
-    out[:, 1, 0], out[:, 1, 2] = c[:, 2], -c[:, 0]
-    out[:, 2, 0], out[:, 2, 1] = -c[:, 1], c[:, 0]
-    return out
 
 
 def triangle_vector_areas(x: ArrayLike, triangles: ArrayLike) -> FloatArray:
@@ -151,7 +125,7 @@ def triangle_vector_areas(x: ArrayLike, triangles: ArrayLike) -> FloatArray:
     (m, 3) float, mm^2
         Along each triangle's right-hand normal, with its area as norm.
     """
-    p = as_positions(x)[_triangles(triangles)]
+    p = as_positions(x)[triangle_array(triangles)]
     return 0.5 * np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
 
 
@@ -180,8 +154,8 @@ def follower_forces(x: ArrayLike, triangles: ArrayLike, pressure: ArrayLike) -> 
     (n, 3) float, N
     """
     x = as_positions(x)
-    tri = _triangles(triangles)
-    p = _per_triangle(pressure, tri.shape[0], "pressure")
+    tri = triangle_array(triangles)
+    p = per_triangle(pressure, tri.shape[0], "pressure")
     share = (p[:, None] * triangle_vector_areas(x, tri) / 3.0)[:, None, :]
     return _scatter_nodes(tri, np.broadcast_to(share, (tri.shape[0], 3, 3)), x.shape[0])
 
@@ -201,8 +175,8 @@ class PressureVolume(ElementTerm):
     """
 
     def __init__(self, triangles: ArrayLike, pressure: ArrayLike, apex: ArrayLike) -> None:
-        self.nodes = _triangles(triangles)
-        self.pressure = _per_triangle(pressure, self.nodes.shape[0], "pressure")
+        self.nodes = triangle_array(triangles)
+        self.pressure = per_triangle(pressure, self.nodes.shape[0], "pressure")
         self.apex = np.asarray(apex, dtype=np.float64).reshape(3).copy()
         if not np.all(np.isfinite(self.apex)) or not np.all(np.isfinite(self.pressure)):
             raise ValueError("pressure and apex must be finite")
@@ -247,7 +221,7 @@ class PressureVolume(ElementTerm):
         scale = (p / 6.0)[:, None, None]
         for r in range(3):
             s, t = (r + 1) % 3, (r + 2) % 3
-            off = scale * _skew(rel[:, t])  # d2E / dx_r dx_s = p [x_t - a]_x / 6
+            off = scale * skew(rel[:, t])  # d2E / dx_r dx_s = p [x_t - a]_x / 6
             blocks[:, 3 * r : 3 * r + 3, 3 * s : 3 * s + 3] = off
             blocks[:, 3 * s : 3 * s + 3, 3 * r : 3 * r + 3] = -off
         return energy, grads, blocks

@@ -74,6 +74,7 @@ from numpy.typing import ArrayLike
 
 from mvplan.mechanics.assembly import FloatArray, IntArray
 from mvplan.mechanics.terms import ElementTerm, as_positions
+from mvplan.mechanics.triangles import outer, skew, triangle_array
 
 __all__ = ["ShellBending", "dihedral_angles", "find_hinges", "plate_bending_stiffness"]
 
@@ -105,20 +106,9 @@ def plate_bending_stiffness(
     return np.asarray(e * t**3 / (12.0 * (1.0 - nu**2)), dtype=np.float64)
 
 
-def _triangles(triangles: ArrayLike) -> IntArray:
-    tri = np.asarray(triangles, dtype=np.int64)
-    if tri.ndim != 2 or tri.shape[1] != 3 or tri.shape[0] == 0:
-        raise ValueError(f"triangles must have shape (m, 3) with m >= 1, got {tri.shape}")
-    if tri.min() < 0:
-        raise ValueError("triangles hold a negative node index")
-    if np.any((tri[:, 0] == tri[:, 1]) | (tri[:, 1] == tri[:, 2]) | (tri[:, 2] == tri[:, 0])):
-        raise ValueError("a triangle repeats a node")
-    return tri
-
-
 def _hinges_and_faces(triangles: ArrayLike) -> tuple[IntArray, IntArray]:
     """Hinges ``(m, 4)`` and the indices ``(m, 2)`` of their two triangles."""
-    tri = _triangles(triangles)
+    tri = triangle_array(triangles, nonempty=True, distinct=True)
     directed = np.stack([tri, np.roll(tri, -1, axis=1)], axis=2).reshape(-1, 2)
     opposite = np.roll(tri, -2, axis=1).reshape(-1)  # the third node of each directed edge
     key = np.sort(directed, axis=1)
@@ -166,19 +156,6 @@ def find_hinges(triangles: ArrayLike) -> IntArray:
         the same direction (inconsistent orientation), or a degenerate triangle.
     """
     return _hinges_and_faces(triangles)[0]
-
-
-def _skew(c: FloatArray) -> FloatArray:
-    """Cross-product matrices ``[c]_x : (m, 3, 3)``."""
-    out = np.zeros((c.shape[0], 3, 3))
-    out[:, 0, 1], out[:, 0, 2] = -c[:, 2], c[:, 1]
-    out[:, 1, 0], out[:, 1, 2] = c[:, 2], -c[:, 0]
-    out[:, 2, 0], out[:, 2, 1] = -c[:, 1], c[:, 0]
-    return out
-
-
-def _outer(u: FloatArray, v: FloatArray) -> FloatArray:
-    return np.einsum("mi,mj->mij", u, v)
 
 
 def _dot(u: FloatArray, v: FloatArray) -> FloatArray:
@@ -238,16 +215,16 @@ def _hinge_function(
     w = alpha * length[:, None, None]  # the factor of hess Y in hess y = |e| hess Y + ...
     eye = np.eye(3)
     h9 = np.zeros((m, 9, 9))
-    ab_outer, ee_outer = _outer(a, b), _outer(e, e)
+    ab_outer, ee_outer = outer(a, b), outer(e, e)
     h9[:, _E, _E] = beta * (ab_outer + np.swapaxes(ab_outer, 1, 2) - 2.0 * ab_[:, :, None] * eye)
     h9[:, _E, _E] += (alpha * (big_y / length)[:, None, None]) * (  # Y d2|e|/de2
         eye - ee_outer / ee[:, None, None]
     )
-    h9[:, _E, _A] = beta * (eb_[:, :, None] * eye + _outer(b, e) - 2.0 * _outer(e, b))
-    h9[:, _E, _A] += w * _skew(b)
-    h9[:, _E, _B] = beta * (ea_[:, :, None] * eye + _outer(a, e) - 2.0 * _outer(e, a))
-    h9[:, _E, _B] -= w * _skew(a)
-    h9[:, _A, _B] = beta * (ee_outer - ee_[:, :, None] * eye) + w * _skew(e)
+    h9[:, _E, _A] = beta * (eb_[:, :, None] * eye + outer(b, e) - 2.0 * outer(e, b))
+    h9[:, _E, _A] += w * skew(b)
+    h9[:, _E, _B] = beta * (ea_[:, :, None] * eye + outer(a, e) - 2.0 * outer(e, a))
+    h9[:, _E, _B] -= w * skew(a)
+    h9[:, _A, _B] = beta * (ee_outer - ee_[:, :, None] * eye) + w * skew(e)
     for rows, cols in ((_A, _E), (_B, _E), (_B, _A)):
         h9[:, rows, cols] = np.swapaxes(h9[:, cols, rows], 1, 2)
     # Rank-4 part U^T M U with U = (gy, gX, grad|e|, grad Y): the quotient rule's
@@ -314,7 +291,7 @@ class ShellBending(ElementTerm):
     def __init__(
         self, triangles: ArrayLike, rest_positions: ArrayLike, bending_stiffness: ArrayLike
     ) -> None:
-        tri = _triangles(triangles)
+        tri = triangle_array(triangles, nonempty=True, distinct=True)
         rest = as_positions(rest_positions)
         if rest.shape[0] <= int(tri.max()):
             raise ValueError("rest_positions has fewer nodes than the triangles use")
