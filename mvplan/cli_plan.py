@@ -140,9 +140,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
             raise InputError(f"--ring {NO_RING} takes no {', '.join(given)}")
         family = None
         policy = None
+        catalogue = None
     else:
         # Check the options before reading any file: an unknown ring or policy is quicker to say.
-        family = load_catalogue().family(args.ring)
+        catalogue = load_catalogue()  # once: a broken user ring warns once
+        family = catalogue.family(args.ring)
         if args.size is None and args.policy is None:
             sold = ", ".join(f"{s:g}" for s in family.sizes_mm)
             raise InputError(
@@ -181,6 +183,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         sutures=args.sutures,
         papillary=papillary,
         name=args.name,
+        catalogue=catalogue,
     )
     plan = made.plan
     if made.recommendation is not None:

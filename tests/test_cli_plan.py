@@ -318,3 +318,16 @@ def test_not_converged_is_exit_3_without_results(ring_plan, tmp_path, capsys) ->
     code, out, err = run(capsys, "simulate", str(short), "--json")
     assert code == 3 and out == ""
     assert json.loads(err)["exit_code"] == 3
+
+
+def test_a_broken_user_ring_is_reported_once(tmp_path, capsys, monkeypatch) -> None:
+    rings = tmp_path / "rings"
+    rings.mkdir()
+    (rings / "broken.toml").write_text("id = [")
+    monkeypatch.setenv("MVPLAN_USER_RINGS", str(rings))
+    out = tmp_path / "p.mvplan.json"
+    code, _out, err = run(
+        capsys, "plan", HEALTHY, "--ring", "physio-like", "--size", "30", "-o", str(out)
+    )
+    assert code == 0
+    assert err.count("broken.toml") == 1
