@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from mvplan import __version__
-from mvplan.cli_output import EXIT_BAD_INPUT, EXIT_OK, unit_of, warn_all
+from mvplan.cli_output import EXIT_BAD_INPUT, EXIT_OK, pixel_size, unit_of, warn_all
 from mvplan.errors import MvplanError
 
 
@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--exit", action="store_true", help="exit once drawn (batch use)")
     gui.add_argument(
         "--size",
-        type=_window_size,
+        type=pixel_size(minimum=320),
         default=(1280, 800),
         metavar="WxH",
         help="window size in pixels (default 1280x800)",
@@ -128,18 +128,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def gui_main() -> int:
     """Entry point of the ``mvplan-gui`` script: ``mvplan gui`` with the same arguments."""
     return main(["gui", *sys.argv[1:]])
-
-
-def _window_size(text: str) -> tuple[int, int]:
-    """``WxH`` in pixels, each from 320 to 8192."""
-    width, sep, height = text.lower().partition("x")
-    try:
-        size = (int(width), int(height))
-    except ValueError:
-        size = (0, 0)
-    if not sep or not all(320 <= v <= 8192 for v in size):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size WxH (e.g. 1280x800)")
-    return size
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:

@@ -14,8 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mvplan.cli_output import EXIT_OK, output_path
-from mvplan.errors import InputError
+from mvplan.cli_output import EXIT_OK, output_path, pixel_size
 
 VIEWS = ("atrial", "lateral", "ap")
 
@@ -48,7 +47,9 @@ def add_export_commands(
         "overlay the patient's images (default valve)",
     )
     export.add_argument("--view", choices=VIEWS, default="atrial", help="view of a .png")
-    export.add_argument("--size", metavar="WxH", default="1280x800", help="size of a .png")
+    export.add_argument(
+        "--size", metavar="WxH", type=pixel_size(), default=(1280, 800), help="size of a .png"
+    )
     export.set_defaults(handler=cmd_export)
 
     report = subparsers.add_parser(
@@ -71,17 +72,6 @@ def add_export_commands(
     report.set_defaults(handler=cmd_report)
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """``"1280x800"`` as ``(1280, 800)`` (InputError for anything else)."""
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise InputError(f"--size {text!r} is not WIDTHxHEIGHT (e.g. 1280x800)") from None
-    if not (16 <= width <= 8192 and 16 <= height <= 8192):
-        raise InputError(f"--size {text}: each side must be 16 to 8192 pixels")
-    return width, height
-
-
 def _simulated(plan_file: str) -> Any:
     import mvplan.api as mv
     from mvplan.headless import configure_headless
@@ -98,7 +88,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     from mvplan.export import export_plan
 
     out = output_path(args.output)
-    size = parse_size(args.size)
     objects = None if args.objects is None else [o.strip() for o in args.objects.split(",")]
     sim = _simulated(args.plan)
     written = export_plan(
@@ -109,7 +98,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         objects=objects,
         frame=args.frame,
         view=args.view,
-        size=size,
+        size=args.size,
     )
     _print_written(args, written, frame=args.frame)
     return EXIT_OK
@@ -136,4 +125,4 @@ def _print_written(args: argparse.Namespace, written: list[Path], **extra: Any) 
             print(f"wrote {path}")
 
 
-__all__ = ["add_export_commands", "cmd_export", "cmd_report", "parse_size"]
+__all__ = ["add_export_commands", "cmd_export", "cmd_report"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from mvplan.errors import InputError
@@ -26,6 +27,25 @@ def unit_of(key: str) -> str:
     return ""
 
 
+def pixel_size(minimum: int = 16, maximum: int = 8192) -> Callable[[str], tuple[int, int]]:
+    """An argparse ``type`` reading ``WIDTHxHEIGHT`` in pixels, each side within the bounds."""
+
+    def parse(text: str) -> tuple[int, int]:
+        width, sep, height = text.lower().partition("x")
+        try:
+            size = (int(width), int(height))
+        except ValueError:
+            size = (0, 0)
+        if not sep or not all(minimum <= v <= maximum for v in size):
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a size WIDTHxHEIGHT (e.g. 1280x800) with sides of "
+                f"{minimum} to {maximum} pixels"
+            )
+        return size
+
+    return parse
+
+
 def output_path(text: str) -> Path:
     """A file to write; its folder must exist (said plainly, not as a temp-file error)."""
     path = Path(text)
@@ -42,6 +62,7 @@ __all__ = [
     "EXIT_NOT_CONVERGED",
     "EXIT_OK",
     "output_path",
+    "pixel_size",
     "unit_of",
     "warn_all",
 ]

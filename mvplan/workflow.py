@@ -9,9 +9,8 @@ No Qt, no VTK.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from mvplan.errors import ConvergenceError, InputError
 from mvplan.geometry.annulus import Annulus
@@ -214,20 +213,11 @@ def with_results(plan: Plan, result: AnnuloplastyResult) -> Plan:
     return replace(plan, results={"annuloplasty": result.to_dict()})
 
 
-def stored_results(plan: Plan) -> Mapping[str, Any] | None:
-    """The annuloplasty figures a plan holds (None when it has not been simulated)."""
-    if plan.results is None:
-        return None
-    figures = plan.results.get("annuloplasty")
-    return figures if isinstance(figures, Mapping) else None
-
-
 __all__ = [
     "MadePlan",
     "make_plan",
     "ring_family",
     "ring_spec",
     "simulate_plan",
-    "stored_results",
     "with_results",
 ]

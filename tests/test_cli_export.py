@@ -15,7 +15,10 @@ from mvplan.cli import main
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    code = main(list(argv))
+    try:
+        code = main(list(argv))
+    except SystemExit as stop:  # an option argparse refuses: its one line and exit code 2
+        code = int(stop.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
