@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_plan_commands(sub, common)
 
+    from mvplan.cli_sweep import add_sweep_command
+
+    add_sweep_command(sub, common)
+
     from mvplan.cli_export import add_export_commands
 
     add_export_commands(sub, common)

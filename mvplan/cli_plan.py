@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,12 @@ def add_plan_commands(
         metavar="N",
         help="number of sutures (default 14 for a ring, 10 for a band; at least 3)",
     )
+    plan.add_argument(
+        "--leaflets",
+        metavar="SPEC",
+        help="leaflet heights for the closure simulation, mm, e.g. anterior=23,posterior=13 "
+        "(defaults: adult anterior 23, posterior 13, commissural 8; never scaled)",
+    )
     plan.add_argument("--name", default="", metavar="TEXT", help="name of the plan")
     plan.add_argument(
         "-o", "--output", required=True, metavar="PLAN.mvplan.json", help="plan file to write"
@@ -108,7 +115,32 @@ def add_plan_commands(
         metavar="N",
         help="mechanics nodes on the annulus (default: its resampled points)",
     )
+    add_closure_options(simulate)
     simulate.set_defaults(handler=cmd_simulate)
+
+
+def add_closure_options(parser: argparse.ArgumentParser) -> None:
+    """``--no-closure`` and ``--leaflet-resolution`` (``simulate`` and ``sweep``)."""
+    parser.add_argument(
+        "--no-closure",
+        action="store_true",
+        help="skip the leaflet closure simulation (annuloplasty only)",
+    )
+    parser.add_argument(
+        "--leaflet-resolution",
+        choices=["coarse", "standard", "fine"],
+        default=None,
+        help="leaflet mesh: largest edge 2, 1 or 0.5 mm (default: coarse)",
+    )
+
+
+def closure_settings(args: argparse.Namespace) -> Any:
+    """The :class:`~mvplan.planning.closure.ClosureSettings` the options ask for."""
+    from mvplan.planning.closure import ClosureSettings
+
+    if args.leaflet_resolution is None:
+        return ClosureSettings()
+    return ClosureSettings(resolution=args.leaflet_resolution)
 
 
 # -- plan -----------------------------------------------------------------------------------------
@@ -121,6 +153,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from mvplan.planning import suture_lengths
     from mvplan.rings.catalogue import load_catalogue
     from mvplan.rings.sizing import parse_policy
+    from mvplan.valve.leaflets import LeafletSpec
     from mvplan.workflow import make_plan
 
     output = output_path(args.output)
@@ -157,6 +190,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         if args.size is not None:
             family.spec(args.size, args.adjustment or 0.0)  # a size not sold: say so now
 
+    leaflets = LeafletSpec() if args.leaflets is None else LeafletSpec.from_option(args.leaflets)
     annulus = load_annulus(
         args.annulus, units=args.units, landmarks=args.landmarks, papillary=args.papillary
     )
@@ -185,7 +219,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         name=args.name,
         catalogue=catalogue,
     )
-    plan = made.plan
+    plan = replace(made.plan, leaflets=leaflets)
+    summary["leaflets"] = asdict(leaflets)
     if made.recommendation is not None:
         summary["recommendation"] = made.recommendation.to_dict()
     if family is not None and made.spec is not None and made.fit is not None:
@@ -255,7 +290,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     """``mvplan simulate PLAN [-o OUT.mvplan.json]``."""
     from mvplan.planfile import load_plan, save_plan
     from mvplan.planning.annuloplasty import DEFAULT_WARN_FRACTION
-    from mvplan.workflow import ring_family, simulate_plan, with_results
+    from mvplan.workflow import ring_family, simulate_closure, simulate_plan, with_results
 
     output = None if args.output is None else output_path(args.output)
     plan = load_plan(args.plan)
@@ -265,23 +300,79 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     result = simulate_plan(
         plan, warn_fraction=warn_fraction, annulus_nodes=args.nodes, source=source
     )
+    closure = None
+    if not args.no_closure:
+        closure = simulate_closure(plan, result, settings=closure_settings(args), source=source)
     results = result.to_dict()
     ring = None
     if plan.ring is not None and family is not None:
         ring = _ring_dict(plan.ring, family)
     if output is not None:
-        save_plan(with_results(plan, result), output)
+        save_plan(with_results(plan, result, closure), output)
     if args.json:
         payload: dict[str, Any] = {
             "annuloplasty": results,
             "plan": {"name": plan.name, "ring": ring},
         }
+        if closure is not None:
+            payload["closure"] = closure.to_dict()
         if output is not None:
             payload["output"] = str(output)
         print(json.dumps(payload, indent=2, allow_nan=False))
     else:
-        print(_simulate_text(source, plan.name, ring, results, output))
+        text = _simulate_text(source, plan.name, ring, results, None)
+        if closure is not None:
+            text += "\n\n" + _closure_text(closure.to_dict())
+        if output is not None:
+            text += f"\nwrote {output}"
+        print(text)
     return EXIT_OK
+
+
+#: Rows of the closure table: key, label, unit, decimals.
+_CLOSURE_ROWS = (
+    ("coaptation_length_min_mm", "coaptation length, min", "mm", 1),
+    ("coaptation_length_mean_mm", "coaptation length, mean", "mm", 1),
+    ("coaptation_area_mm2", "coaptation area", "mm2", 0),
+    ("regurgitant_orifice_area_mm2", "regurgitant orifice", "mm2", 1),
+    ("tenting_height_mm", "tenting height", "mm", 1),
+    ("tenting_area_mm2", "tenting area", "mm2", 0),
+    ("tenting_volume_ml", "tenting volume", "ml", 2),
+    ("chord_force_max_n", "chord force, max", "N", 2),
+    ("leaflet_stress_p95_mpa", "leaflet stress, 95th percentile", "MPa", 3),
+)
+
+
+def _closure_text(c: dict[str, Any]) -> str:
+    """The closure table of ``mvplan simulate`` (native and repaired side by side)."""
+    native, repaired = c["native"], c["repaired"]
+    model = c["model"]
+    tips = ", papillary tips estimated" if model["papillary_tips_estimated"] else ""
+    lines = [
+        f"leaflet closure ({model['resolution']} mesh, {model['leaflet_nodes']} nodes, "
+        f"{model['pressure_mpa'] * 7500.6:.0f} mmHg{tips})",
+        f"{'':<34}{'native':>9}{'repaired' if repaired else '':>10}  unit",
+    ]
+    for key, label, unit, digits in _CLOSURE_ROWS:
+        cells = [f"{native[key]:.{digits}f}"]
+        if repaired is not None:
+            cells.append(f"{repaired[key]:.{digits}f}")
+        lines.append(f"{label:<34}{cells[0]:>9}{cells[1] if len(cells) > 1 else '':>10}  {unit}")
+    for name, case in (("native", native), ("repaired", repaired)):
+        if case is None:
+            continue
+        state = "closes" if case["closed"] else "LEAKS"
+        solver = case["solver"]
+        lines.append(
+            f"{name}: {state}; solver converged, relative residual {solver['residual']:.1e}, "
+            f"{solver['iterations']} iterations, {solver['time_ms']:.0f} ms"
+        )
+        if case.get("stenosis_warning"):
+            lines.append(
+                f"warning: {name} annulus leaves {case['diastolic_orifice_proxy_mm2'] / 100:.2f} "
+                "cm2 of orifice (< 1.5 cm2): risk of functional mitral stenosis"
+            )
+    return "\n".join(lines)
 
 
 def _simulate_text(

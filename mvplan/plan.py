@@ -17,6 +17,7 @@ from mvplan.geometry.annulus import Annulus
 from mvplan.geometry.papillary import PapillaryTips
 from mvplan.planning.placement import Placement
 from mvplan.rings.spec import RingFamily
+from mvplan.valve.leaflets import LeafletSpec
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class Plan:
     placement : Placement or None
         The ring's pose in the annulus valve frame and its sutures; None without a ring.
     solver : SolverSettings
+    leaflets : LeafletSpec
+        Leaflet heights (absolute, mm) for the closure simulation.
     results : mapping or None
         JSON-ready results of the last simulation of exactly this plan, or None.
     name, notes : str
@@ -96,6 +99,7 @@ class Plan:
     ring: RingChoice | None = None
     placement: Placement | None = None
     solver: SolverSettings = field(default_factory=SolverSettings)
+    leaflets: LeafletSpec = field(default_factory=LeafletSpec)
     results: Mapping[str, Any] | None = None
     name: str = ""
     notes: str = ""

@@ -6,13 +6,16 @@ user's decisions (given landmarks, the atrial side), so that reading it back giv
 annulus to the last bit, and saving that again gives the same file; the papillary tips; the
 ring with its family's whole definition (so the plan simulates the same on a machine whose
 catalogue differs or lacks the ring); the placement and sutures; the solver settings; the
-results of the last simulation; and the mvplan version that wrote it. Floats are written with
-Python's shortest round-trip repr. Only input file base names are stored, never paths.
+leaflet dimensions; the results of the last simulation; and the mvplan version that wrote it.
+Floats are written with Python's shortest round-trip repr. Only input file base names are
+stored, never paths.
 
 Versions: a file is validated against the schema of its own version, then migrated one
 version at a time (:data:`MIGRATIONS`) to the current one. A file from a newer mvplan is
 refused with a message saying so. Version 1 (written by mvplan 0.1.0) had no ring definition:
 the migration takes it from this machine's catalogue, and refuses a ring the catalogue lacks.
+Version 3 added the leaflet dimensions of the closure simulation (a version 2 file gets the
+defaults).
 
 Writing goes to a temporary file in the same folder, is flushed to disk, and then renamed over
 the target: a crash leaves the old file or the new one, never half of one.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,9 +45,10 @@ from mvplan.planning.sutures import Suture
 from mvplan.rings.catalogue import Catalogue, load_catalogue
 from mvplan.rings.schema import family_to_dict, parse_family
 from mvplan.rings.spec import RingFamily
+from mvplan.valve.leaflets import LeafletSpec
 
 PLAN_FORMAT = "mvplan-plan"
-PLAN_VERSION = 2
+PLAN_VERSION = 3
 PLAN_SUFFIX = ".mvplan.json"
 
 
@@ -69,6 +74,7 @@ def plan_to_document(plan: Plan, catalogue: Catalogue | None = None) -> dict[str
         "ring": None,
         "placement": None,
         "solver": {"rtol": plan.solver.rtol, "max_iterations": plan.solver.max_iterations},
+        "leaflets": asdict(plan.leaflets),
         "results": None if plan.results is None else dict(plan.results),
     }
     if plan.papillary is not None:
@@ -133,6 +139,7 @@ def plan_from_document(doc: Any, source: str = "") -> Plan:
     return Plan(
         annulus=annulus,
         papillary=_papillary_from(doc.get("papillary"), source),
+        leaflets=LeafletSpec(**doc["leaflets"]),
         ring=_ring_from(doc.get("ring"), source),
         placement=_placement_from(doc.get("placement"), source),
         solver=SolverSettings(**doc["solver"]),
@@ -199,8 +206,17 @@ def _v1_to_v2(doc: dict[str, Any], source: str) -> dict[str, Any]:
     return new
 
 
+def _v2_to_v3(doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """Version 2 to 3: the leaflet dimensions of the closure simulation (the defaults, which
+    are what a version 2 plan would have been simulated with)."""
+    return {**doc, "version": 3, "leaflets": asdict(LeafletSpec())}
+
+
 #: ``MIGRATIONS[v]`` turns a valid version-``v`` document into a version ``v + 1`` one.
-MIGRATIONS: dict[int, Callable[[dict[str, Any], str], dict[str, Any]]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+}
 
 
 def _validate(doc: dict[str, Any], source: str, version: int = PLAN_VERSION) -> None:

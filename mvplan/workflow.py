@@ -10,7 +10,10 @@ No Qt, no VTK.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
 
 from mvplan.errors import ConvergenceError, InputError
 from mvplan.geometry.annulus import Annulus
@@ -25,9 +28,11 @@ from mvplan.planning.annuloplasty import (
     AnnuloplastyState,
     simulate_annuloplasty,
 )
+from mvplan.planning.closure import ClosureModel, ClosureResult, ClosureSettings, FloatArray
 from mvplan.rings.catalogue import Catalogue, load_catalogue
 from mvplan.rings.sizing import SizeRecommendation, parse_policy, recommend_size
 from mvplan.rings.spec import RingFamily, RingSpec
+from mvplan.valve.coaptation import Coaptation, analyse_coaptation
 
 
 def ring_family(choice: RingChoice, catalogue: Catalogue | None = None) -> RingFamily:
@@ -208,16 +213,195 @@ def simulate_plan(
     return result
 
 
-def with_results(plan: Plan, result: AnnuloplastyResult) -> Plan:
-    """``plan`` holding ``result``'s JSON-ready figures (what a plan file stores)."""
-    return replace(plan, results={"annuloplasty": result.to_dict()})
+def with_results(
+    plan: Plan, result: AnnuloplastyResult, closure: ClosureOutcome | None = None
+) -> Plan:
+    """``plan`` holding the JSON-ready figures of its simulations (what a plan file stores)."""
+    results: dict[str, Any] = {"annuloplasty": result.to_dict()}
+    if closure is not None:
+        results["closure"] = closure.to_dict()
+    return replace(plan, results=results)
+
+
+# -- leaflet closure -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ClosureCase:
+    """One closed valve and its coaptation analysis.
+
+    Attributes
+    ----------
+    result : ClosureResult
+    coaptation : Coaptation
+    annulus_valve : (k, 3) float, mm
+        The annulus the leaflets hang from (native or reshaped), valve frame.
+    """
+
+    result: ClosureResult
+    coaptation: Coaptation
+    annulus_valve: FloatArray
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures of ``mvplan simulate``'s ``closure.native`` / ``closure.repaired``."""
+        r = self.result
+        out = {key: _rounded(value) for key, value in self.coaptation.to_dict().items()}
+        out["chord_force_max_n"] = round(float(r.chord_tensions_n.max()), 3)
+        out["chord_force_sum_n"] = round(r.chord_tension_sum_n, 3)
+        out["leaflet_stress_p95_mpa"] = round(float(np.percentile(r.membrane_stress_mpa, 95)), 4)
+        out["leaflet_strain_p95"] = round(float(np.percentile(r.membrane_strain, 95)), 4)
+        out["pressure_follower_error"] = round(r.follower_error.relative, 3)
+        out["equilibrium_error"] = float(f"{r.reactions['balance_relative']:.3g}")
+        out["solver"] = r.solver_dict()
+        return out
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class ClosureOutcome:
+    """The native and (with a device) repaired closures of a plan.
+
+    Attributes
+    ----------
+    model : ClosureModel
+        Leaflets, chordae and energy (built once on the native annulus).
+    native : ClosureCase
+    repaired : ClosureCase or None
+    """
+
+    model: ClosureModel
+    native: ClosureCase
+    repaired: ClosureCase | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``closure`` key of ``mvplan simulate --json``."""
+        m = self.model
+        return {
+            "native": self.native.to_dict(),
+            "repaired": None if self.repaired is None else self.repaired.to_dict(),
+            "model": {
+                "resolution": m.settings.resolution,
+                "leaflet_nodes": m.n_leaflet_nodes,
+                "triangles": m.mesh.n_triangles,
+                "chord_segments": m.chordae.n_segments,
+                "papillary_tips_estimated": m.chordae.tips_estimated,
+                "pressure_mpa": m.settings.pressure_mpa,
+                "contact_tolerance_mm": m.settings.contact_tolerance_mm,
+                "leaflets": asdict(m.mesh.spec),
+            },
+        }
+
+
+def closure_model(plan: Plan, settings: ClosureSettings | None = None) -> ClosureModel:
+    """Leaflets and chordae of ``plan`` on its native annulus (:class:`ClosureModel`)."""
+    return ClosureModel(plan.annulus, plan.papillary, plan.leaflets, settings=settings)
+
+
+def simulate_closure(
+    plan: Plan,
+    annuloplasty: AnnuloplastyResult | None = None,
+    *,
+    settings: ClosureSettings | None = None,
+    model: ClosureModel | None = None,
+    native: ClosureCase | None = None,
+    warm_start: FloatArray | None = None,
+    progress: Callable[[int, float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    source: str | None = None,
+) -> ClosureOutcome:
+    """Close the valve of ``plan`` natively and, given a device's result, repaired.
+
+    Parameters
+    ----------
+    plan : Plan
+    annuloplasty : AnnuloplastyResult, optional
+        The reshaped annulus; None (or a plan without a device) solves the native valve only.
+    settings : ClosureSettings, optional
+        Ignored when ``model`` is given.
+    model : ClosureModel, optional
+        Reuse a model built for this plan's annulus, leaflets and tips (e.g. across a sweep).
+    native : ClosureCase, optional
+        Reuse the native closure of this model (it does not depend on the device).
+    warm_start : (N + 2, 3) float, mm, optional
+        Start of the repaired solve (default: the native closed state).
+    progress, cancel
+        Passed to the solver.
+    source : str, optional
+        What to name in error messages.
+
+    Raises
+    ------
+    ConvergenceError
+        A closure did not converge (its relative residual in the message).
+    """
+    source = source or plan.name or None
+    if model is None:
+        model = closure_model(plan, settings)
+    native_annulus = plan.annulus.to_valve_frame.apply(plan.annulus.points)
+    if native is None:
+        closed = _solve_closure(model, None, None, "native", progress, cancel, source)
+        native = ClosureCase(closed, coaptation_of(model, closed, native_annulus), native_annulus)
+    repaired = None
+    if annuloplasty is not None and plan.ring is not None:
+        attached = model.carried_boundary(
+            annuloplasty.annulus_before_valve, annuloplasty.annulus_after_valve
+        )
+        start = native.result.x if warm_start is None else warm_start
+        result = _solve_closure(model, attached, start, "repaired", progress, cancel, source)
+        after = annuloplasty.annulus_after_valve
+        repaired = ClosureCase(result, coaptation_of(model, result, after), after)
+    return ClosureOutcome(model, native, repaired)
+
+
+def _solve_closure(
+    model: ClosureModel,
+    attached: FloatArray | None,
+    warm_start: FloatArray | None,
+    which: str,
+    progress: Callable[[int, float], None] | None,
+    cancel: Callable[[], bool] | None,
+    source: str | None,
+) -> ClosureResult:
+    try:
+        return model.solve(attached, warm_start=warm_start, progress=progress, cancel=cancel)
+    except NotConverged as exc:
+        raise ConvergenceError(
+            f"the {which} leaflet closure did not converge: relative residual "
+            f"{exc.residual:.3g} (tolerance {model.settings.rtol:g})",
+            source=source,
+        ) from exc
+
+
+def coaptation_of(
+    model: ClosureModel, result: ClosureResult, annulus_valve: FloatArray
+) -> Coaptation:
+    """The coaptation analysis of a closed valve hanging from ``annulus_valve`` (valve frame)."""
+    return analyse_coaptation(
+        model.mesh,
+        result.leaflet_points,
+        contact_tolerance_mm=model.settings.contact_tolerance_mm,
+        annulus_points=annulus_valve,
+        triangle_stress_mpa=result.membrane_stress_mpa,
+        triangle_strain=result.membrane_strain,
+        chord_tensions_n=result.chord_tensions_n,
+    )
 
 
 __all__ = [
+    "ClosureCase",
+    "ClosureOutcome",
     "MadePlan",
+    "closure_model",
+    "coaptation_of",
     "make_plan",
     "ring_family",
     "ring_spec",
+    "simulate_closure",
     "simulate_plan",
     "with_results",
 ]

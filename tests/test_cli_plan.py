@@ -117,7 +117,7 @@ def test_no_ring_plan_then_simulate_changes_nothing(tmp_path, capsys) -> None:
     plan = load_plan(path)
     assert plan.ring is None and plan.placement is None
 
-    result = run_json(capsys, "simulate", str(path))
+    result = run_json(capsys, "simulate", str(path), "--no-closure")
     ann = result["annuloplasty"]
     assert result["plan"]["ring"] is None
     assert ann["post"] == ann["pre"]
@@ -125,7 +125,7 @@ def test_no_ring_plan_then_simulate_changes_nothing(tmp_path, capsys) -> None:
     assert ann["sutures"] == [] and ann["suture_warnings"] == []
     assert ann["solver"]["converged"] is True
 
-    code, text, _ = run(capsys, "simulate", str(path))
+    code, text, _ = run(capsys, "simulate", str(path), "--no-closure")
     assert code == 0 and "no device" in text and "sutures: none" in text
 
 
@@ -141,7 +141,7 @@ def ring_plan(tmp_path, capsys) -> Path:
 
 def test_simulate_json_keys(ring_plan, capsys) -> None:
     out = run_json(capsys, "simulate", str(ring_plan))
-    assert set(out) == {"annuloplasty", "plan"}
+    assert set(out) == {"annuloplasty", "plan", "closure"}
     assert out["plan"] == {
         "name": "sim",
         "ring": out["plan"]["ring"] | {"family": "classic-like", "size_mm": 32.0},
@@ -160,10 +160,26 @@ def test_simulate_json_keys(ring_plan, capsys) -> None:
     assert solver["iterations"] >= 1 and solver["time_ms"] > 0
     # A ring smaller than the annulus draws it in.
     assert ann["change"]["commissural_width_mm"] < 0
+    # The leaflets closed natively and on the reshaped annulus (issue 7's keys).
+    closure = out["closure"]
+    for case in (closure["native"], closure["repaired"]):
+        for key in (
+            "coaptation_length_min_mm",
+            "coaptation_length_mean_mm",
+            "coaptation_area_mm2",
+            "regurgitant_orifice_area_mm2",
+            "tenting_height_mm",
+            "tenting_volume_ml",
+        ):
+            assert isinstance(case[key], float) and case[key] >= 0.0
+        assert case["solver"]["converged"] is True
+        assert 0 <= case["solver"]["residual"] <= 1e-8
+        assert case["solver"]["iterations"] >= 1 and case["solver"]["time_ms"] > 0
+    assert closure["model"]["papillary_tips_estimated"] is True  # the plan gave none
 
 
 def test_simulate_table(ring_plan, capsys) -> None:
-    code, out, err = run(capsys, "simulate", str(ring_plan))
+    code, out, err = run(capsys, "simulate", str(ring_plan), "--no-closure")
     assert code == 0, err
     assert "before" in out and "after" in out and "change" in out
     assert "Commissural width" in out
@@ -176,22 +192,24 @@ def test_simulate_table(ring_plan, capsys) -> None:
 
 
 def test_simulate_warn_fraction_flags_sutures(ring_plan, capsys) -> None:
-    out = run_json(capsys, "simulate", str(ring_plan), "--warn-fraction", "0.01")
+    out = run_json(capsys, "simulate", str(ring_plan), "--warn-fraction", "0.01", "--no-closure")
     ann = out["annuloplasty"]
     flagged = [s for s in ann["sutures"] if s["near_pullout"]]
     assert flagged and len(ann["suture_warnings"]) == len(flagged)
-    code, text, _ = run(capsys, "simulate", str(ring_plan), "--warn-fraction", "0.01")
+    code, text, _ = run(
+        capsys, "simulate", str(ring_plan), "--warn-fraction", "0.01", "--no-closure"
+    )
     assert code == 0 and "!" in text and "warning: suture" in text
 
 
 def test_simulate_nodes(ring_plan, capsys) -> None:
-    out = run_json(capsys, "simulate", str(ring_plan), "--nodes", "96")
+    out = run_json(capsys, "simulate", str(ring_plan), "--nodes", "96", "--no-closure")
     assert out["annuloplasty"]["solver"]["annulus_nodes"] == 96
 
 
 def test_simulate_output_writes_plan_with_results(ring_plan, tmp_path, capsys) -> None:
     target = tmp_path / "with-results.mvplan.json"
-    out = run_json(capsys, "simulate", str(ring_plan), "-o", str(target))
+    out = run_json(capsys, "simulate", str(ring_plan), "-o", str(target), "--no-closure")
     plan = load_plan(target)
     assert plan.results is not None
     assert plan.results["annuloplasty"] == out["annuloplasty"]
@@ -203,7 +221,7 @@ def test_simulate_output_writes_plan_with_results(ring_plan, tmp_path, capsys) -
     save_plan(plan, again)
     assert again.read_text() == target.read_text()
     # And a plan with results simulates again.
-    assert main(["simulate", str(target)]) == 0
+    assert main(["simulate", str(target), "--no-closure"]) == 0
     capsys.readouterr()
 
 
@@ -255,7 +273,7 @@ def test_plan_missing_annulus_and_folder(tmp_path, capsys) -> None:
 
 
 def test_simulate_missing_plan(tmp_path, capsys) -> None:
-    code, out, err = run(capsys, "simulate", str(tmp_path / "gone.mvplan.json"))
+    code, out, err = run(capsys, "simulate", str(tmp_path / "gone.mvplan.json"), "--no-closure")
     assert code == 2 and out == ""
     assert "gone.mvplan.json" in one_line_error(err) and "no such plan file" in err
 
@@ -263,7 +281,7 @@ def test_simulate_missing_plan(tmp_path, capsys) -> None:
 def test_simulate_corrupt_plan(ring_plan, tmp_path, capsys) -> None:
     broken = tmp_path / "broken.mvplan.json"
     broken.write_text(ring_plan.read_text()[:300])  # truncated JSON
-    code, out, err = run(capsys, "simulate", str(broken))
+    code, out, err = run(capsys, "simulate", str(broken), "--no-closure")
     assert code == 2 and out == ""
     line = one_line_error(err)
     assert "broken.mvplan.json" in line and "corrupt" in line
@@ -272,7 +290,7 @@ def test_simulate_corrupt_plan(ring_plan, tmp_path, capsys) -> None:
 def test_simulate_not_a_plan(tmp_path, capsys) -> None:
     other = tmp_path / "other.mvplan.json"
     other.write_text('{"hello": 1}')
-    code, _, err = run(capsys, "simulate", str(other))
+    code, _, err = run(capsys, "simulate", str(other), "--no-closure")
     assert code == 2 and "not an mvplan plan file" in one_line_error(err)
 
 
@@ -281,7 +299,7 @@ def test_simulate_ring_too_far(ring_plan, tmp_path, capsys) -> None:
     assert plan.placement is not None
     far = tmp_path / "far.mvplan.json"
     save_plan(replace(plan, placement=translated(plan.placement, 0, 0, 40)), far)
-    code, out, err = run(capsys, "simulate", str(far))
+    code, out, err = run(capsys, "simulate", str(far), "--no-closure")
     assert code == 2 and out == ""
     line = one_line_error(err)
     assert "far.mvplan.json" in line and "too far" in line and "place it closer" in line
@@ -292,12 +310,14 @@ def test_simulate_bad_options(ring_plan, capsys) -> None:
         (["--nodes", "5"], "at least 16 nodes"),
         (["--warn-fraction", "2"], "warn fraction"),
     ):
-        code, out, err = run(capsys, "simulate", str(ring_plan), *options)
+        code, out, err = run(capsys, "simulate", str(ring_plan), *options, "--no-closure")
         assert code == 2 and out == "" and words in one_line_error(err)
 
 
 def test_json_errors_go_to_stderr(tmp_path, capsys) -> None:
-    code, out, err = run(capsys, "simulate", str(tmp_path / "gone.mvplan.json"), "--json")
+    code, out, err = run(
+        capsys, "simulate", str(tmp_path / "gone.mvplan.json"), "--json", "--no-closure"
+    )
     assert code == 2 and out == ""
     assert json.loads(err) == {"error": "gone.mvplan.json: no such plan file", "exit_code": 2}
 
@@ -310,12 +330,12 @@ def test_not_converged_is_exit_3_without_results(ring_plan, tmp_path, capsys) ->
     short = tmp_path / "short.mvplan.json"
     save_plan(replace(plan, solver=SolverSettings(max_iterations=1)), short)
     target = tmp_path / "never.mvplan.json"
-    code, out, err = run(capsys, "simulate", str(short), "-o", str(target))
+    code, out, err = run(capsys, "simulate", str(short), "-o", str(target), "--no-closure")
     assert code == 3 and out == ""
     line = one_line_error(err)
     assert "did not converge" in line and "residual" in line
     assert not target.exists()
-    code, out, err = run(capsys, "simulate", str(short), "--json")
+    code, out, err = run(capsys, "simulate", str(short), "--json", "--no-closure")
     assert code == 3 and out == ""
     assert json.loads(err)["exit_code"] == 3
 

@@ -135,10 +135,21 @@ class Sum:
     Parameters
     ----------
     terms : sequence of EnergyTerm
+    projected : sequence of bool, optional
+        Which terms ``hessian(x, project=True)`` projects (default all); the others keep their
+        exact blocks. Projecting only the terms whose blocks are indefinite by nature (contact,
+        pressure, a membrane in compression) keeps the exact curvature of the rest, so a
+        fallback Newton step stays close to the exact one (SOLVER-NOTES.md: projected Hessians
+        alone converge linearly).
     """
 
-    def __init__(self, terms: Sequence[EnergyTerm]) -> None:
+    def __init__(
+        self, terms: Sequence[EnergyTerm], projected: Sequence[bool] | None = None
+    ) -> None:
         self.terms = list(terms)
+        self.projected = [True] * len(self.terms) if projected is None else list(projected)
+        if len(self.projected) != len(self.terms):
+            raise ValueError(f"{len(self.projected)} projection flags for {len(self.terms)} terms")
 
     def value(self, x: FloatArray) -> float:
         return float(sum(term.value(x) for term in self.terms))
@@ -155,7 +166,11 @@ class Sum:
 
     def element_hessians(self, x: FloatArray, project: bool = False) -> list[FloatArray]:
         x = as_positions(x)
-        return [block for term in self.terms for block in term.element_hessians(x, project)]
+        return [
+            block
+            for term, projectable in zip(self.terms, self.projected, strict=True)
+            for block in term.element_hessians(x, project and projectable)
+        ]
 
     def hessian(self, x: FloatArray, project: bool = False) -> sp.csr_matrix:
         x = as_positions(x)

@@ -63,6 +63,19 @@ from mvplan.valve.leaflets import LeafletMesh
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
+#: Chordal tissue modulus in its linear (post-transition) range, MPa (:class:`ChordaeSpec`).
+#: Assumed, of the measured order: glutaraldehyde-fixed porcine chordae 74-139 MPa after the
+#: transition (Proc IMechE H 2021, doi 10.1177/0954411920975938); native chords are softer
+#: and marginal ones stiffer than basal (Zuo et al. 2016, J Mech Behav Biomed Mater,
+#: PMC5058331). Peak chordal strain in systole is about 4 % (Ritchie et al. 2006,
+#: J Biomech 39:1129).
+MODULUS_MPA = 40.0
+#: Cross-sections of one marginal and one basal chorda, mm^2: Kunzelman et al.'s 1993 model
+#: (J Card Surg 8:237) as recalled, unconfirmed (marginal 0.40, strut 1.15 mm^2); marginal
+#: chords are 68 % thinner than basal ones (Sedransk et al. 2002, abstract).
+MARGINAL_AREA_MM2 = 0.4
+BASAL_AREA_MM2 = 0.8
+
 #: Papillary heads, in the order of ``Chordae.tips_mm``.
 HEADS: tuple[str, ...] = ("AL", "PM")
 
@@ -113,6 +126,13 @@ class ChordaeSpec:
     posterior_basal_fraction : float
         The same on the posterior leaflet. Default 0.3: "close to the annulus" (Degandt et al.
         2007), assumed.
+    modulus_mpa : float
+        Elastic modulus of chordal tissue in its (linear) post-transition range, MPa.
+    marginal_area_mm2 : float
+        Cross-section of one marginal chorda before it branches, mm^2; each branch carries
+        ``marginal_area_mm2 / marginal_branches``.
+    basal_area_mm2 : float
+        Cross-section of one basal chorda, mm^2.
     """
 
     marginal_per_head: int = 10
@@ -124,6 +144,9 @@ class ChordaeSpec:
     basal_posterior_rest_length_mm: float = 23.5
     anterior_basal_fraction: float = 0.6
     posterior_basal_fraction: float = 0.3
+    modulus_mpa: float = MODULUS_MPA
+    marginal_area_mm2: float = MARGINAL_AREA_MM2
+    basal_area_mm2: float = BASAL_AREA_MM2
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -138,6 +161,8 @@ class ChordaeSpec:
                 raise InputError(
                     f"chordae {name} must be above 0 and at most 100 mm, got {value:g}"
                 )
+            elif f.name.endswith(("_mpa", "_mm2")) and not 0.0 < value <= 1e4:
+                raise InputError(f"chordae {name} must be above 0, got {value:g}")
             elif f.name.endswith("_fraction") and not 0.0 < value < 1.0:
                 raise InputError(f"chordae {name} must be between 0 and 1, got {value:g}")
         if self.marginal_per_head > 0 and self.marginal_branches < 1:
@@ -208,6 +233,19 @@ class Chordae:
         p = np.asarray(points, dtype=float)
         q = self.tips_mm if tips is None else np.asarray(tips, dtype=float).reshape(2, 3)
         return np.stack([q[self.head], p[self.node]], axis=1)
+
+    def stiffness_n_per_mm(self) -> FloatArray:
+        """``(m,)`` float, N/mm: axial stiffness ``E A / L0`` of each segment (taut).
+
+        A marginal branch carries its chorda's cross-section divided among the branches.
+        """
+        spec = self.spec
+        area = np.where(
+            self.kind == "marginal",
+            spec.marginal_area_mm2 / max(spec.marginal_branches, 1),
+            spec.basal_area_mm2,
+        )
+        return np.asarray(spec.modulus_mpa * area / self.rest_length_mm)
 
     def lengths(self, points: npt.ArrayLike, tips: npt.ArrayLike | None = None) -> FloatArray:
         """``(m,)`` float, mm: current length of each segment."""

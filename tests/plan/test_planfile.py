@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from mvplan.planfile import (
 from mvplan.planning.placement import auto_place
 from mvplan.rings.catalogue import load_catalogue
 from mvplan.rings.schema import family_to_dict
+from mvplan.valve.leaflets import LeafletSpec
 from mvplan.workflow import ring_spec
 
 
@@ -119,7 +121,8 @@ V1_FILE = Path(__file__).with_name("data") / "v1-physio-30.mvplan.json"
 
 def test_a_version_1_file_is_migrated(tmp_path) -> None:
     """A file written by mvplan 0.1.0 (before ring definitions were embedded) opens, gains
-    the catalogue's definition and the solver settings in full, and saves as version 2."""
+    the catalogue's definition, the solver settings in full and the default leaflets, and
+    saves as the current version."""
     old = json.loads(V1_FILE.read_text())
     assert old["version"] == 1 and "definition" not in old["ring"]
     plan = load_plan(V1_FILE)
@@ -130,8 +133,31 @@ def test_a_version_1_file_is_migrated(tmp_path) -> None:
     assert plan.results == old["results"]  # figures carried over untouched
     assert np.array_equal(plan.annulus.points, np.array(old["annulus"]["points_mm"]))
     saved = json.loads(save_plan(plan, tmp_path / "new.mvplan.json").read_text())
-    assert saved["version"] == PLAN_VERSION == 2
+    assert saved["version"] == PLAN_VERSION == 3
     assert saved["ring"]["definition"]["id"] == "physio-like"
+    assert plan.leaflets == LeafletSpec()
+
+
+V2_FILE = Path(__file__).with_name("data") / "v2-fmr-physio-28.mvplan.json"
+
+
+def test_a_version_2_file_gains_the_default_leaflets(tmp_path) -> None:
+    """A file written before the closure simulation (version 2, by the previous commit's code)
+    opens with the default leaflet dimensions; its plan is otherwise unchanged; a plan with
+    other leaflets keeps them through a save and load."""
+    old = json.loads(V2_FILE.read_text())
+    assert old["version"] == 2 and "leaflets" not in old
+    plan = load_plan(V2_FILE)
+    assert plan.leaflets == LeafletSpec()
+    assert plan.ring == RingChoice("physio-like", 28.0)
+    assert plan.papillary is not None
+    taller = replace(plan, leaflets=LeafletSpec(anterior_height_mm=26.0, posterior_height_mm=15))
+    again = load_plan(save_plan(taller, tmp_path / "taller.mvplan.json"))
+    assert again.leaflets == taller.leaflets
+    assert (
+        json.loads((tmp_path / "taller.mvplan.json").read_text())["leaflets"]["anterior_height_mm"]
+        == 26.0
+    )
 
 
 def test_version_1_with_a_ring_this_catalogue_lacks_is_refused(tmp_path) -> None:

@@ -1,0 +1,165 @@
+"""``mvplan sweep``: rings and sizes simulated through annuloplasty and leaflet closure.
+
+Imports no Qt and no VTK (import-linter checks it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+from mvplan.cli_output import EXIT_OK, warn_all
+from mvplan.cli_plan import add_closure_options, closure_settings
+
+#: CSV columns of ``mvplan sweep --csv``, in order.
+CSV_COLUMNS = (
+    "ring",
+    "size_mm",
+    "closed",
+    "coaptation_length_min_mm",
+    "coaptation_length_mean_mm",
+    "coaptation_area_mm2",
+    "regurgitant_orifice_area_mm2",
+    "tenting_height_mm",
+    "tenting_volume_ml",
+    "stenosis_warning",
+    "suture_force_max_n",
+    "suture_warnings",
+    "closure_iterations",
+    "closure_time_ms",
+    "error",
+)
+
+
+def add_sweep_command(
+    subparsers: argparse._SubParsersAction[Any], common_parent: argparse.ArgumentParser
+) -> None:
+    """Register ``sweep`` on ``mvplan``'s subparsers."""
+    sweep = subparsers.add_parser(
+        "sweep",
+        parents=[common_parent],
+        help="simulate rings and sizes: closure, coaptation and suture forces for each",
+        description="For each ring and each size it sells in the range, place the ring, tie "
+        "its sutures, close the leaflets on the reshaped annulus and report coaptation, the "
+        "regurgitant orifice and the largest suture force; recommend the largest size that "
+        "closes the gap, reaches the target coaptation length and keeps every suture under "
+        "its pull-out warning level.",
+    )
+    sweep.add_argument("annulus", help="annulus: .csv .txt .mrk.json .vtk .vtp .stl .ply .obj")
+    sweep.add_argument("--landmarks", metavar="FILE", help="points labelled A P ALC PMC ALT PMT")
+    sweep.add_argument("--papillary", metavar="FILE", help="papillary-muscle tip points")
+    sweep.add_argument("--units", choices=["mm", "cm", "m"], help="unit of the input coordinates")
+    sweep.add_argument(
+        "--leaflets", metavar="SPEC", help="leaflet heights, mm, e.g. anterior=23,posterior=13"
+    )
+    sweep.add_argument(
+        "--rings", required=True, metavar="ID[,ID...]", help="ring family ids (mvplan rings list)"
+    )
+    sweep.add_argument(
+        "--sizes", required=True, metavar="LOW-HIGH", help="size range in mm, e.g. 24-36"
+    )
+    sweep.add_argument(
+        "--target-coaptation",
+        type=float,
+        default=None,
+        metavar="MM",
+        help="coaptation length the recommendation must reach, mm (default 5)",
+    )
+    sweep.add_argument(
+        "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPUs)"
+    )
+    sweep.add_argument("--csv", action="store_true", help="print the rows as CSV on stdout")
+    add_closure_options(sweep)
+    sweep.set_defaults(handler=cmd_sweep)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """``mvplan sweep ANNULUS --rings ID[,ID...] --sizes 24-36 [--jobs N] [--json|--csv]``."""
+    from mvplan.errors import InputError
+    from mvplan.io.load import load_annulus, load_papillary
+    from mvplan.plan import Plan
+    from mvplan.sweep import TARGET_COAPTATION_MM, parse_sizes, run_sweep, sweep_cases
+    from mvplan.valve.leaflets import LeafletSpec
+
+    if args.no_closure:
+        raise InputError("mvplan sweep needs the closure simulation (drop --no-closure)")
+    if args.json and args.csv:
+        raise InputError("give --json or --csv, not both")
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
+    target = TARGET_COAPTATION_MM if args.target_coaptation is None else args.target_coaptation
+    if not target >= 0.0:
+        raise InputError(f"--target-coaptation must be at least 0 mm, got {target:g}")
+    rings = [r.strip() for r in args.rings.split(",") if r.strip()]
+    if not rings:
+        raise InputError("--rings names no ring")
+    leaflets = LeafletSpec() if args.leaflets is None else LeafletSpec.from_option(args.leaflets)
+    cases = sweep_cases(rings, parse_sizes(args.sizes))
+    settings = closure_settings(args)
+    annulus = load_annulus(
+        args.annulus, units=args.units, landmarks=args.landmarks, papillary=args.papillary
+    )
+    warn_all(annulus.warnings, annulus.source.name)
+    papillary = None if args.papillary is None else load_papillary(args.papillary, annulus)
+    base = Plan(annulus=annulus, papillary=papillary, leaflets=leaflets)
+
+    def progress(row: dict[str, Any]) -> None:
+        if not (args.json or args.csv):
+            state = row.get("error") or ("closes" if row["closed"] else "leaks")
+            print(f"  {row['ring']} {row['size_mm']:g} mm: {state}", file=sys.stderr, flush=True)
+
+    out = run_sweep(
+        base, cases, settings=settings, jobs=args.jobs, target_coaptation_mm=target, on_row=progress
+    )
+    out["source"] = annulus.source.name
+    if args.json:
+        print(json.dumps(out, indent=2, allow_nan=False))
+    elif args.csv:
+        print(_csv(out["rows"]), end="")
+    else:
+        print(_text(out))
+    return EXIT_OK
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _text(out: dict[str, Any]) -> str:
+    native = out["native"]
+    lines = [
+        f"{out['source']}: native valve {'closes' if native['closed'] else 'LEAKS'} "
+        f"(orifice {native['regurgitant_orifice_area_mm2']:.1f} mm2, mean coaptation "
+        f"{native['coaptation_length_mean_mm']:.1f} mm; {out['resolution']} mesh)",
+        "",
+        f"{'ring':<24}{'size':>6}{'closes':>8}{'coapt min':>11}{'mean':>7}{'orifice':>9}"
+        f"{'tenting':>9}{'suture max':>12}",
+        f"{'':<24}{'mm':>6}{'':>8}{'mm':>11}{'mm':>7}{'mm2':>9}{'mm':>9}{'N':>12}",
+    ]
+    for r in out["rows"]:
+        if "error" in r:
+            lines.append(f"{r['ring']:<24}{r['size_mm']:>6g}  error: {r['error']}")
+            continue
+        flag = " !" if r["suture_warnings"] else ""
+        lines.append(
+            f"{r['ring']:<24}{r['size_mm']:>6g}{'yes' if r['closed'] else 'no':>8}"
+            f"{r['coaptation_length_min_mm']:>11.1f}{r['coaptation_length_mean_mm']:>7.1f}"
+            f"{r['regurgitant_orifice_area_mm2']:>9.1f}{r['tenting_height_mm']:>9.1f}"
+            f"{r['suture_force_max_n']:>12.2f}{flag}"
+        )
+    lines.append("")
+    chosen = out["recommended"]
+    if chosen is None:
+        lines.append(f"recommended: none ({out['recommended_reason']})")
+    else:
+        lines.append(f"recommended: {chosen['ring']} {chosen['size_mm']:g} mm: {chosen['reason']}")
+    lines.append("! = a suture at or above its pull-out warning level")
+    return "\n".join(lines)
