@@ -63,8 +63,11 @@ stations, and ``contact_fraction`` is the fraction of them with a positive lengt
 
 Regurgitant orifice, mm^2
 -------------------------
-The area, on the annulus plane, inside the projected annulus loop and outside the projection of
-every leaflet triangle (commissural tissue included), computed with shapely.
+The area, on the annulus plane, inside the projected attachment loop of the leaflets (their
+attached nodes, which lie on the annulus; a finer annulus curve would only add slivers between
+its chords and the mesh's) and outside the projection of every leaflet triangle (commissural
+tissue included), computed with shapely. ``annulus_area_mm2`` is the area of the projected
+annulus loop.
 ``orifice_outlines`` are its rings (outer and holes), lifted to the plane, for display.
 ``closed`` means the orifice is below ``closed_below_mm2``, default 5 mm^2: a quarter of the
 0.2 cm^2 effective regurgitant orifice that bounds mild mitral regurgitation (ASE guideline,
@@ -288,7 +291,8 @@ def analyse_coaptation(
     contact_tolerance_mm : float, mm
         Contact tolerance, above the barrier's activation distance.
     annulus_points : (K, 3) float, mm, optional
-        The (possibly reshaped) annulus loop; default ``x[leaflets.attached_nodes]``.
+        The (possibly reshaped) annulus loop, for the plane, the tenting and the annulus area;
+        default ``x[leaflets.attached_nodes]``.
     stations : int
         Number of stations along the anterior free edge.
     central_fraction : float
@@ -356,7 +360,9 @@ def analyse_coaptation(
     off_centre = np.abs((np.arange(stations) + 0.5) / stations - 0.5)
     central = off_centre <= max(0.5 * central_fraction, off_centre.min()) + 1e-12
     meet = np.where(np.isnan(walk.line[:, :1]), walk.free_edge, walk.line)
-    orifice, outlines, annulus_area = regurgitant_orifice(pos, tri, ring, plane)
+    # The orifice is bounded by the leaflets' own attachment loop: it lies on the annulus, and a
+    # finer annulus curve would add slivers between its chords and the mesh's.
+    orifice, outlines, _ = regurgitant_orifice(pos, tri, pos[leaflets.attached_nodes], plane)
     return Coaptation(
         contact_tolerance_mm=tol,
         plane=plane,
@@ -373,7 +379,7 @@ def analyse_coaptation(
         station_free_edge=walk.free_edge,
         coaptation_area_mm2=float(np.sum(area[anterior] * fraction[anterior])),
         regurgitant_orifice_area_mm2=orifice,
-        annulus_area_mm2=annulus_area,
+        annulus_area_mm2=float(_annulus_polygon(ring, plane).area),
         orifice_outlines=outlines,
         closed=orifice < closed_below_mm2,
         tenting_height_mm=float(np.max(_depth(plane, meet[central]))),
@@ -384,7 +390,7 @@ def analyse_coaptation(
         ),
         triangle_stress_mpa=_carried(triangle_stress_mpa, len(tri), "triangle stress"),
         triangle_strain=_carried(triangle_strain, len(tri), "triangle strain"),
-        chord_tensions_n=None if chord_tensions_n is None else np.asarray(chord_tensions_n, float),
+        chord_tensions_n=None if chord_tensions_n is None else np.array(chord_tensions_n, float),
     )
 
 
@@ -429,7 +435,8 @@ def surface_distance(
     A k-d tree of the triangle centroids bounds the search: with ``r`` the largest
     centroid-to-corner distance and ``D`` the distance to the triangle of the nearest centroid,
     the closest triangle has its centroid within ``min(D, cap) + r``, and only those are
-    measured (trimesh's point-triangle closest points).
+    measured (trimesh's point-triangle closest points). ``r`` is capped at twice its median,
+    and the few triangles above the cap are measured from every point.
 
     Parameters
     ----------
@@ -650,7 +657,7 @@ def regurgitant_orifice(
         Area of the projected annulus.
     """
     xy = plane.in_plane(np.asarray(x, dtype=float))
-    annulus = shapely.make_valid(shapely.Polygon(plane.in_plane(np.asarray(annulus_points))))
+    annulus = _annulus_polygon(annulus_points, plane)
     corners = xy[triangles]
     signed = 0.5 * _cross2(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
     # The boundary of the union of the projected triangles lies on silhouette edges (boundary
@@ -749,7 +756,7 @@ def tenting_volume_mm3(
     top = _envelope(uv[triangles] - lo, height[triangles], grid_mm, (int(shape[0]), int(shape[1])))
     i, j = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
     cu, cv = lo[0] + (i + 0.5) * grid_mm, lo[1] + (j + 0.5) * grid_mm
-    inside = shapely.contains_xy(shapely.Polygon(ring), cu, cv)
+    inside = shapely.contains_xy(_annulus_polygon(annulus_points, plane), cu, cv)
     depth = np.where(inside & np.isfinite(top), np.maximum(-top, 0.0), 0.0)
     return float(depth.sum() * grid_mm * grid_mm)
 
@@ -816,7 +823,7 @@ def tenting_area_mm2(
         ends_s.append(along[rows, lone] + lam * (along[rows, other] - along[rows, lone]))
         ends_w.append(w[rows, lone] + lam * (w[rows, other] - w[rows, lone]))
     s0, s1, w0, w1 = ends_s[0], ends_s[1], ends_w[0], ends_w[1]
-    ring = shapely.Polygon(plane.in_plane(np.asarray(annulus_points, dtype=float)))
+    ring = _annulus_polygon(annulus_points, plane)
     _, v_min, _, v_max = ring.bounds
     cut = shapely.intersection(ring, shapely.LineString([(0.0, v_min - 1.0), (0.0, v_max + 1.0)]))
     lo, hi = np.minimum(s0, s1), np.maximum(s0, s1)
@@ -834,6 +841,11 @@ def tenting_area_mm2(
         top = np.where(cover, w0 + lam * (w1 - w0), -np.inf).max(axis=1, initial=-np.inf)
         total += float(np.sum(np.maximum(-top[np.isfinite(top)], 0.0)) * step)
     return total
+
+
+def _annulus_polygon(points: npt.ArrayLike, plane: Plane) -> shapely.Geometry:
+    """The projected annulus loop as a valid (multi)polygon."""
+    return shapely.make_valid(shapely.Polygon(plane.in_plane(np.asarray(points, dtype=float))))
 
 
 def _cross2(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -896,7 +908,7 @@ def diastolic_orifice_proxy_mm2(leaflets: LeafletLayout, attached_points: npt.Ar
 def _carried(values: npt.ArrayLike | None, m: int, name: str) -> FloatArray | None:
     if values is None:
         return None
-    arr = np.asarray(values, dtype=float)
+    arr = np.array(values, dtype=float)  # a copy: the result freezes its arrays
     if arr.ndim == 0 or arr.shape[0] != m:
         raise ValueError(f"{name} must have one row per triangle ({m}), got shape {arr.shape}")
     return arr

@@ -120,3 +120,18 @@ def test_cancel_and_an_iteration_budget_stop_the_solve() -> None:
 def test_bad_settings_are_refused(settings: dict[str, float], match: str) -> None:
     with pytest.raises(InputError, match=match):
         ClosureSettings(**settings)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_the_healthy_valve_coapts_as_measured_in_normal_valves() -> None:
+    """Validation against 3D TEE of normal valves (DOMAIN.md): anterior-leaflet coaptation
+    length 3.1 +- 0.4 mm and coaptation depth 5.0 +- 0.7 mm; no regurgitant orifice."""
+    from mvplan.workflow import coaptation_of
+
+    m, r = model(), native()
+    annulus = m.annulus.to_valve_frame.apply(m.annulus.points)
+    c = coaptation_of(m, r, annulus)
+    assert c.closed
+    assert 1.5 <= c.coaptation_length_mean_mm <= 6.0
+    assert 3.0 <= c.tenting_height_mm <= 8.0
+    assert c.coaptation_area_mm2 > 20.0
