@@ -111,6 +111,7 @@ _I_I = np.einsum("ij,kl->ijkl", _EYE, _EYE)
 _D_DET = np.zeros((2, 2, 2, 2))
 _D_DET[0, 0, 1, 1] = _D_DET[1, 1, 0, 0] = 1.0
 _D_DET[0, 1, 1, 0] = _D_DET[1, 0, 0, 1] = -1.0
+_COFACTOR_SIGN = np.array([1.0, -1.0, -1.0, 1.0])
 
 LawDerivatives = tuple[FloatArray, FloatArray | None, FloatArray | None]
 
@@ -138,15 +139,10 @@ class MembraneLaw(Protocol):
 
 def _det_terms(c: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``det C`` ``(m,)`` and its derivative, the cofactor matrix ``(m, 2, 2)``."""
-    det = c[:, 0, 0] * c[:, 1, 1] - c[:, 0, 1] * c[:, 1, 0]
-    cof = np.stack(
-        [np.stack([c[:, 1, 1], -c[:, 1, 0]], -1), np.stack([-c[:, 0, 1], c[:, 0, 0]], -1)], 1
-    )
+    flat = c.reshape(-1, 4)
+    det = flat[:, 0] * flat[:, 3] - flat[:, 1] * flat[:, 2]
+    cof = (flat[:, ::-1] * _COFACTOR_SIGN).reshape(-1, 2, 2)  # (C11, -C10, -C01, C00)
     return det, cof
-
-
-def _outer(a: FloatArray, b: FloatArray) -> FloatArray:
-    return np.einsum("mij,mkl->mijkl", a, b)
 
 
 def _exp_capped(q: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -160,9 +156,10 @@ def _fibre_profile(i4: FloatArray, compression: bool) -> tuple[FloatArray, ...]:
     """``g = (sqrt(I4) - 1)^4`` and its first two derivatives in ``I4``."""
     alpha = np.sqrt(i4)
     s = alpha - 1.0 if compression else np.maximum(alpha - 1.0, 0.0)
-    g0 = s**4
-    g1 = 2.0 * s**3 / alpha
-    g2 = s**2 * (2.0 * alpha + 1.0) / alpha**3
+    s2 = s * s  # products, not powers: np.power is slow for exponents other than 2
+    g0 = s2 * s2
+    g1 = 2.0 * s2 * s / alpha
+    g2 = s2 * (2.0 * alpha + 1.0) / (alpha * alpha * alpha)
     return g0, g1, g2
 
 
@@ -217,8 +214,10 @@ class MayNewmanYin:
         d2W/dC2 : (m, 2, 2, 2, 2) float, MPa, or None when ``order < 2``
         """
         det, cof = _det_terms(c)
-        i1 = c[:, 0, 0] + c[:, 1, 1] + 1.0 / det
-        i4 = np.einsum("mi,mij,mj->m", fibre, c, fibre)
+        flat, m = c.reshape(-1, 4), c.shape[0]
+        i1 = flat[:, 0] + flat[:, 3] + 1.0 / det
+        f0, f1 = fibre[:, 0], fibre[:, 1]
+        i4 = f0 * f0 * flat[:, 0] + f0 * f1 * (flat[:, 1] + flat[:, 2]) + f1 * f1 * flat[:, 3]
         g0, g1, g2 = _fibre_profile(i4, self.fibre_compression)
         q = self.c1 * (i1 - 3.0) ** 2 + self.c2 * g0
         h0, h1, h2 = _exp_capped(q)
@@ -230,24 +229,29 @@ class MayNewmanYin:
         q4 = self.c2 * g1
         w1 = self.c0 * h1 * q1 + 0.5 * mu
         w4 = self.c0 * h1 * q4
-        d_i1 = _EYE - cof / det[:, None, None] ** 2
-        d_i4 = np.einsum("mi,mj->mij", fibre, fibre)
-        first = w1[:, None, None] * d_i1 + w4[:, None, None] * d_i4
+        inv_det2 = 1.0 / (det * det)
+        d_i1 = _EYE.reshape(4) - cof.reshape(m, 4) * inv_det2[:, None]  # (m, 4): flattened
+        d_i4 = (fibre[:, :, None] * fibre[:, None, :]).reshape(m, 4)
+        first = w1[:, None] * d_i1 + w4[:, None] * d_i4
         if order == 1:
-            return energy, first, None
+            return energy, first.reshape(m, 2, 2), None
         w11 = self.c0 * (h2 * q1**2 + 2.0 * self.c1 * h1)
         w14 = self.c0 * h2 * q1 * q4
         w44 = self.c0 * (h2 * q4**2 + self.c2 * h1 * g2)
-        det4 = det[:, None, None, None, None]
-        dd_i1 = -_D_DET / det4**2 + 2.0 * _outer(cof, cof) / det4**3
-        cross = _outer(d_i1, d_i4)
-        second = (
-            w11[:, None, None, None, None] * _outer(d_i1, d_i1)
-            + w14[:, None, None, None, None] * (cross + np.einsum("mijkl->mklij", cross))
-            + w44[:, None, None, None, None] * _outer(d_i4, d_i4)
-            + w1[:, None, None, None, None] * dd_i1
-        )
-        return energy, first, second
+        # d2W = d_i1 x (w11 d_i1 + w14 d_i4) + d_i4 x (w14 d_i1 + w44 d_i4) + w1 d2I1, with
+        # d2I1 = -D / d^2 + 2 cof x cof / d^3: three outer products in one small product.
+        left = np.stack([d_i1, d_i4, cof.reshape(m, 4)], axis=2)  # (m, 4, 3)
+        right = np.stack(
+            [
+                w11[:, None] * d_i1 + w14[:, None] * d_i4,
+                w14[:, None] * d_i1 + w44[:, None] * d_i4,
+                (2.0 * w1 * inv_det2 / det)[:, None] * cof.reshape(m, 4),
+            ],
+            axis=1,
+        )  # (m, 3, 4)
+        second = left @ right
+        second -= (w1 * inv_det2)[:, None, None] * _D_DET.reshape(4, 4)
+        return energy, first.reshape(m, 2, 2), second.reshape(m, 2, 2, 2, 2)
 
     def thickness_stretch(self, c: FloatArray) -> FloatArray:
         """``lambda_3 = 1 / sqrt(det C)`` (incompressible) ``(m,)``."""

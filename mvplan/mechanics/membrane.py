@@ -25,7 +25,11 @@ the 3x3 tangent ``K`` of ``W`` in ``(C00, C11, C01)``; the second (geometric) is
 (``S`` has a negative eigenvalue) or the law is not convex; the PSD projection
 (``project=True``, used by Newton only when the exact Hessian fails, SOLVER-NOTES.md) leaves a
 block unchanged when ``K`` and ``S`` are both PSD (a sufficient condition for a PSD block) and
-clamps the eigenvalues of the others only.
+clamps the eigenvalues of the others only. Those are clamped in the basis of the motions free of
+translation (two node weights orthogonal to ``(1, 1, 1)``) along the current tangent plane (4)
+and its normal (2): ``C`` does not change to first order under the normal ones, so the block is
+a 4 x 4 block (``eigh`` unless it is positive definite) beside the 2 x 2 geometric block
+``A0 t G S G^T`` (in closed form), the same projection as the generic ``eigh`` of the 9 x 9 block.
 
 The per-element fibre direction (for anisotropic laws) is a 3D vector projected onto the
 triangle's reference plane and normalised: ``a0 = P f / |P f|``, in the element frame.
@@ -40,16 +44,25 @@ incompressible laws) in global coordinates, in the current fibre frame ``(f, n x
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from mvplan.mechanics.assembly import FloatArray, project_psd
 from mvplan.mechanics.leaflet_law import MembraneLaw
 from mvplan.mechanics.terms import ElementTerm, as_positions
+from mvplan.mechanics.triangles import chunks, times_constant
 
 __all__ = ["MembraneTriangles"]
 
 # Maps the Voigt components (C00, C11, C01) to the four entries C00, C01, C10, C11.
 _VOIGT = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+# Two orthonormal node weights orthogonal to (1, 1, 1), and the map from a frame (t1, t2, n)
+# to the rows (c1 t1, c1 t2, c2 t1, c2 t2, c1 n, c2 n) of the basis of the motions free of
+# translation: in-plane (tangent) first, then normal to the current plane.
+_NODE_WEIGHTS = np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -2.0]]) / np.sqrt([[2.0], [6.0]])
+_FRAME_ROWS = np.zeros((3, 2, 6))  # (frame vector, node weight, row)
+_FRAME_ROWS[0, 0, 0] = _FRAME_ROWS[1, 0, 1] = _FRAME_ROWS[0, 1, 2] = _FRAME_ROWS[1, 1, 3] = 1.0
+_FRAME_ROWS[2, 0, 4] = _FRAME_ROWS[2, 1, 5] = 1.0
+_FRAME_MAP = np.einsum("vkr,ka,cd->vcrad", _FRAME_ROWS, _NODE_WEIGHTS, np.eye(3)).reshape(9, 54)
 
 
 def _unit(v: FloatArray) -> FloatArray:
@@ -137,57 +150,49 @@ class MembraneTriangles(ElementTerm):
     def _elements(
         self, x: FloatArray, order: int
     ) -> tuple[FloatArray, FloatArray | None, FloatArray | None]:
+        energy, grads, blocks, _ = self._evaluate(as_positions(x), order)
+        return energy, grads, blocks
+
+    def _evaluate(
+        self, x: FloatArray, order: int
+    ) -> tuple[FloatArray, FloatArray | None, FloatArray | None, tuple[FloatArray, ...]]:
+        """Energies, gradients, Hessian blocks and ``(F, S, K)`` for the projection."""
         f = self.deformation_gradients(x)
-        c = _right_cauchy_green(f)
-        w, dw, ddw = self.law.evaluate(c, self.fibres, order)
+        w, dw, ddw = self.law.evaluate(_right_cauchy_green(f), self.fibres, order)
         scale = self.reference_areas * self.thickness
         energy = scale * w
         if order == 0:
-            return energy, None, None
+            return energy, None, None, ()
         assert dw is not None
-        b = self._strain_operator(f)
-        grads = scale[:, None] * np.einsum("mpk,mk->mp", b, _voigt_vector(dw))
+        m, g = f.shape[0], self.shape_gradients
+        s = dw + np.swapaxes(dw, 1, 2)  # S = 2 dW/dC; dE/dx_a = A0 t F S G_a
+        grads = ((scale[:, None, None] * g) @ (s @ np.swapaxes(f, 1, 2))).reshape(m, 9)
         if order == 1:
-            return energy, grads, None
+            return energy, grads, None, ()
         assert ddw is not None
-        blocks = b @ _voigt_tangent(ddw) @ np.swapaxes(b, 1, 2)
-        blocks += self._geometric(dw + np.swapaxes(dw, 1, 2))
-        return energy, grads, scale[:, None, None] * blocks
+        k = _voigt_tangent(ddw)
+        gsg = (scale[:, None, None] * g) @ s @ np.swapaxes(g, 1, 2)
+        blocks = np.empty((m, 9, 9))
+        for sl in chunks(m):
+            b = _strain_operator(g[sl], f[sl])
+            bk = (scale[sl, None, None] * b) @ k[sl]
+            np.matmul(bk, np.swapaxes(b, 1, 2), out=blocks[sl])
+            view = blocks[sl].reshape(-1, 3, 3, 3, 3)
+            for i in range(3):  # (G S G^T) x I3
+                view[:, :, i, :, i] += gsg[sl]
+        return energy, grads, blocks, (f, s, k)
 
-    def _strain_operator(self, f: FloatArray) -> FloatArray:
-        """``B`` ``(m, 9, 3)``: the Voigt ``(dC00, dC11, dC01)`` of each nodal DOF."""
-        g = self.shape_gradients[:, :, None, :]  # (m, node, 1, q)
-        fi = f[:, None, :, :]  # (m, 1, coordinate, q)
-        b = np.stack(
-            [
-                2.0 * g[..., 0] * fi[..., 0],
-                2.0 * g[..., 1] * fi[..., 1],
-                g[..., 0] * fi[..., 1] + g[..., 1] * fi[..., 0],
-            ],
-            axis=-1,
-        )
-        return b.reshape(f.shape[0], 9, 3)
-
-    def _geometric(self, s: FloatArray) -> FloatArray:
-        """``(G S G^T) x I3`` ``(m, 9, 9)`` for stresses ``s`` ``(m, 2, 2)``."""
-        g = self.shape_gradients
-        gsg = g @ s @ np.swapaxes(g, 1, 2)
-        out = np.zeros((s.shape[0], 3, 3, 3, 3))
-        for i in range(3):  # the three coordinates share the node-node coefficients
-            out[:, :, i, :, i] = gsg
-        return out.reshape(s.shape[0], 9, 9)
+    def element_hessians(self, x: FloatArray, project: bool = False) -> list[FloatArray]:
+        _, _, blocks, state = self._evaluate(as_positions(x), 2)
+        assert blocks is not None
+        if project:
+            _clamp_membranes(blocks, *state)
+        return [blocks]
 
     def _project(self, x: FloatArray, blocks: FloatArray) -> FloatArray:
-        c = _right_cauchy_green(self.deformation_gradients(x))
-        _, dw, ddw = self.law.evaluate(c, self.fibres, 2)
-        assert dw is not None and ddw is not None
-        s = dw + np.swapaxes(dw, 1, 2)
-        s_psd = (s[:, 0, 0] + s[:, 1, 1] >= 0.0) & (np.linalg.det(s) >= 0.0)
-        k_psd = np.linalg.eigvalsh(_voigt_tangent(ddw)).min(axis=1) >= 0.0
+        *_, state = self._evaluate(as_positions(x), 2)
         out = blocks.copy()
-        clamp = ~(s_psd & k_psd)
-        if np.any(clamp):
-            out[clamp] = project_psd(blocks[clamp])
+        _clamp_membranes(out, *state)
         return out
 
     # Outputs for strain and stress maps.
@@ -257,14 +262,113 @@ class MembraneTriangles(ElementTerm):
         return np.stack([mean + radius, mean - radius], axis=1)
 
 
+def _psd2(s: FloatArray) -> NDArray[np.bool_]:
+    """Whether symmetric 2x2 matrices ``(m, 2, 2)`` are positive semi-definite ``(m,)``."""
+    det = s[:, 0, 0] * s[:, 1, 1] - s[:, 0, 1] * s[:, 1, 0]
+    return (s[:, 0, 0] >= 0.0) & (s[:, 1, 1] >= 0.0) & (det >= 0.0)
+
+
+def _psd3(k: FloatArray) -> NDArray[np.bool_]:
+    """Whether symmetric 3x3 matrices ``(m, 3, 3)`` are positive semi-definite ``(m,)``.
+
+    All principal minors non-negative (the leading ones alone would not do).
+    """
+    det = (
+        k[:, 0, 0] * (k[:, 1, 1] * k[:, 2, 2] - k[:, 1, 2] * k[:, 2, 1])
+        - k[:, 0, 1] * (k[:, 1, 0] * k[:, 2, 2] - k[:, 1, 2] * k[:, 2, 0])
+        + k[:, 0, 2] * (k[:, 1, 0] * k[:, 2, 1] - k[:, 1, 1] * k[:, 2, 0])
+    )
+    ok = det >= 0.0
+    for i, j in ((0, 1), (0, 2), (1, 2)):
+        ok &= (k[:, i, i] >= 0.0) & (k[:, i, i] * k[:, j, j] - k[:, i, j] * k[:, j, i] >= 0.0)
+    return ok
+
+
+def _positive_definite(a: FloatArray) -> NDArray[np.bool_]:
+    """Whether symmetric matrices ``(m, k, k)`` are positive definite ``(m,)``: the pivots of
+    their symmetric elimination are all positive."""
+    ok = np.ones(a.shape[0], dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        while a.shape[1]:
+            pivot = a[:, 0, 0]
+            ok &= pivot > 0.0
+            a = a[:, 1:, 1:] - a[:, 1:, :1] * (a[:, :1, 1:] / pivot[:, None, None])
+    return ok
+
+
+def _negative_part2(a: FloatArray) -> FloatArray:
+    """``sum min(lambda, 0) v v^T`` of symmetric 2x2 matrices ``(m, 2, 2)``, in closed form."""
+    p, q, r = a[:, 0, 0], 0.5 * (a[:, 0, 1] + a[:, 1, 0]), a[:, 1, 1]
+    radius = np.hypot(0.5 * (p - r), q)
+    low, high = 0.5 * (p + r) - radius, 0.5 * (p + r) + radius
+    neg_low, neg_high = np.minimum(low, 0.0), np.minimum(high, 0.0)
+    # min(lo, 0) (hi I - A) / (hi - lo) + min(hi, 0) (A - lo I) / (hi - lo); A = lo I if equal.
+    split = radius > 0.0
+    width = np.where(split, 2.0 * radius, 1.0)
+    eye = np.where(split, (neg_low * high - neg_high * low) / width, neg_low)
+    along = np.where(split, (neg_high - neg_low) / width, 0.0)
+    out = along[:, None, None] * a
+    out[:, 0, 0] += eye
+    out[:, 1, 1] += eye
+    return out
+
+
+def _clamp_membranes(blocks: FloatArray, f: FloatArray, s: FloatArray, k: FloatArray) -> None:
+    """Clamp the eigenvalues of membrane blocks ``(m, 9, 9)`` at zero, in place.
+
+    A block is kept when ``S`` and ``K`` are PSD. The others are written in the basis of the
+    motions free of translation: in-plane motions (4) and motions normal to the current plane
+    (2), which ``C`` does not see to first order, so that the block splits into a 4x4 block and
+    the 2x2 ``(G S G^T)``, clamped in closed form.
+    """
+    index = np.flatnonzero(~(_psd2(s) & _psd3(k)))
+    if index.size == 0:
+        return
+    f = f[index]
+    t1, normal = f[:, :, 0], np.cross(f[:, :, 0], f[:, :, 1])
+    length, area = np.linalg.norm(t1, axis=1), np.linalg.norm(normal, axis=1)
+    flat = area <= 1e-12 * length * np.linalg.norm(f[:, :, 1], axis=1)
+    if np.any(flat):  # no current plane: the generic eigenvalue clamp
+        blocks[index[flat]] = project_psd(blocks[index[flat]])
+        index, t1, normal = index[~flat], t1[~flat], normal[~flat]
+        length, area = length[~flat], area[~flat]
+    t1 = t1 / length[:, None]
+    normal = normal / area[:, None]
+    frame = np.concatenate([t1, np.cross(normal, t1), normal], axis=1)
+    basis = times_constant(frame, _FRAME_MAP, np.empty((index.size, 54))).reshape(-1, 6, 9)
+    for sl in chunks(index.size):
+        rows, u = index[sl], basis[sl]
+        h = blocks[rows]
+        reduced = u @ h @ np.swapaxes(u, 1, 2)
+        negative = np.zeros_like(reduced)
+        negative[:, 4:, 4:] = _negative_part2(reduced[:, 4:, 4:])
+        tangent = reduced[:, :4, :4]
+        sub = np.flatnonzero(~_positive_definite(tangent))
+        if sub.size:
+            values, vectors = np.linalg.eigh(tangent[sub])
+            scaled = vectors * np.minimum(values, 0.0)[:, None, :]
+            negative[sub, :4, :4] = scaled @ np.swapaxes(vectors, 1, 2)
+        h -= np.swapaxes(u, 1, 2) @ negative @ u
+        blocks[rows] = h
+
+
+def _strain_operator(g: FloatArray, f: FloatArray) -> FloatArray:
+    """``B`` ``(m, 9, 3)`` from shape gradients ``G`` ``(m, 3, 2)`` and ``F`` ``(m, 3, 2)``."""
+    g, fi = g[:, :, None, :], f[:, None, :, :]  # (m, node, 1, q), (m, 1, coordinate, q)
+    b = np.stack(
+        [
+            2.0 * g[..., 0] * fi[..., 0],
+            2.0 * g[..., 1] * fi[..., 1],
+            g[..., 0] * fi[..., 1] + g[..., 1] * fi[..., 0],
+        ],
+        axis=-1,
+    )
+    return b.reshape(f.shape[0], 9, 3)
+
+
 def _right_cauchy_green(f: FloatArray) -> FloatArray:
     """``C = F^T F`` ``(m, 2, 2)`` from ``F`` ``(m, 3, 2)``."""
     return np.swapaxes(f, 1, 2) @ f
-
-
-def _voigt_vector(dw: FloatArray) -> FloatArray:
-    """``dW`` in ``(C00, C11, C01)``: ``(m, 3)`` from ``dW/dC`` ``(m, 2, 2)``."""
-    return dw.reshape(-1, 4) @ _VOIGT
 
 
 def _voigt_tangent(ddw: FloatArray) -> FloatArray:

@@ -54,15 +54,35 @@ Derivatives
 ``grad E_h = 2 C_h (theta - theta0) grad theta`` and
 ``hess E_h = 2 C_h (grad theta grad theta^T + (theta - theta0) hess theta)``: the second term is
 indefinite once the hinge leaves its rest angle, so the exact 12 x 12 blocks are indefinite in
-general; ``project=True`` clamps their eigenvalues (the generic ``eigh``). With
-``y = |e| Y``, ``Y = -det[e, a, b]``, ``g = grad theta = (X grad y - y grad X) / r2`` and
-``r2 = X^2 + y^2``,
+general. With ``y = |e| Y``, ``Y = -det[e, a, b]``, ``g = grad theta = (X grad y - y grad X) / r2``
+and ``r2 = X^2 + y^2``,
 
     hess theta = (X hess y - y hess X) / r2
                  - (2 / r2^2) [X y (gy gy^T - gX gX^T) + (X^2 - y^2) sym(gy gX^T)],
 
-(``sym(M) = (M + M^T) / 2``), exactly symmetric; ``X`` and ``Y`` are polynomials with closed-form
-gradients and Hessians in ``(e, a, b)``, mapped to the four nodes by a constant matrix.
+(``sym(M) = (M + M^T) / 2``), exactly symmetric. ``X`` and ``Y`` are polynomials in
+``(e, a, b)``, mapped to the four nodes by a constant matrix ``P = Q x I3``. All of it is built
+from five vectors ``w = (p, q, r, s, grad Y)``, the gradients of ``e . a``, ``e . b``,
+``e . e / 2``, ``a . b`` and ``Y``:
+
+    grad X = (e . b) p + (e . a) q - 2 (a . b) r - (e . e) s,
+    hess X = p q^T + q p^T - 2 (r s^T + s r^T) + K_X x I3,
+    hess y = |e| hess Y + (r grad Y^T + grad Y r^T) / |e| + Y (I3 - e e^T / |e|^2) / |e| (ee),
+
+with ``K_X`` a 3 x 3 matrix over ``(e, a, b)`` and ``hess Y`` made of the cross-product blocks
+``[b]_x`` (``ea``), ``-[a]_x`` (``eb``) and ``[e]_x`` (``ab``). A hinge block is thus
+``w^T C w + P^T (K x I3 + c hess Y) P`` with a 5 x 5 ``C`` and a 3 x 3 ``K`` from scalars of the
+hinge: a few small matrix products per hinge, evaluated in chunks of hinges.
+
+``project=True`` replaces each block by its nearest positive semi-definite matrix (eigenvalues
+clamped at zero, what the generic ``eigh`` on 12 x 12 blocks gives) from an 8 x 8 eigenproblem:
+``theta`` does not change when the hinge translates or its nodes slide along the edge line, so
+the block vanishes on translations, its edge-direction part is a zero block, and that part
+couples with the rest only through the node weights ``(s1 - 1, -s1, 1, 0)`` and
+``(s2 - 1, -s2, 0, 1)`` of the gradient (``s1 = e . a / |e|^2``, ``s2 = e . b / |e|^2``). The
+block's range lies in the span of the three translation-free node weights times two directions
+normal to the edge, and of these two weights times the edge direction. A hinge at its rest angle
+keeps its block ``2 C_h g g^T``, already PSD.
 """
 
 from __future__ import annotations
@@ -70,17 +90,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from mvplan.mechanics.assembly import FloatArray, IntArray
 from mvplan.mechanics.terms import ElementTerm, as_positions
-from mvplan.mechanics.triangles import outer, skew, triangle_array
+from mvplan.mechanics.triangles import CHUNK, chunks, skew, times_constant, triangle_array
 
 __all__ = ["ShellBending", "dihedral_angles", "find_hinges", "plate_bending_stiffness"]
 
-# (e, a, b) = (x_j - x_i, x_k - x_i, x_l - x_i) = _P (x_i, x_j, x_k, x_l), and their blocks.
-_P = np.kron([[-1.0, 1.0, 0.0, 0.0], [-1.0, 0.0, 1.0, 0.0], [-1.0, 0.0, 0.0, 1.0]], np.eye(3))
-_E, _A, _B = slice(0, 3), slice(3, 6), slice(6, 9)
+# (e, a, b) = (x_j - x_i, x_k - x_i, x_l - x_i) = (_Q x I3) (x_i, x_j, x_k, x_l).
+_Q = np.array([[-1.0, 1.0, 0.0, 0.0], [-1.0, 0.0, 1.0, 0.0], [-1.0, 0.0, 0.0, 1.0]])
 
 
 def plate_bending_stiffness(
@@ -162,6 +181,53 @@ def _dot(u: FloatArray, v: FloatArray) -> FloatArray:
     return np.einsum("mi,mi->m", u, v)
 
 
+def _vector_map() -> FloatArray:
+    """``(18, 60)``: ``(e, a, b, a x b, b x e, e x a)`` to the node vectors of ``w`` ``(5, 12)``.
+
+    ``w = (p, q, r, s, grad Y)`` are the gradients in ``(e, a, b)`` of ``e . a``, ``e . b``,
+    ``e . e / 2``, ``a . b`` and ``Y``, mapped to the nodes ``(i, j, k, l)``.
+    """
+    e, a, b, axb, bxe, exa = range(6)
+    blocks = np.zeros((5, 3, 6))  # (vector of w, block e/a/b, source vector)
+    blocks[0, 0, a] = blocks[0, 1, e] = 1.0  # p = (a, e, 0)
+    blocks[1, 0, b] = blocks[1, 2, e] = 1.0  # q = (b, 0, e)
+    blocks[2, 0, e] = 1.0  # r = (e, 0, 0)
+    blocks[3, 1, b] = blocks[3, 2, a] = 1.0  # s = (0, b, a)
+    blocks[4, 0, axb] = blocks[4, 1, bxe] = blocks[4, 2, exa] = -1.0  # grad Y
+    return np.einsum("kbv,bn,cd->vdknc", blocks, _Q, np.eye(3)).reshape(18, 60)
+
+
+def _kron_map() -> FloatArray:
+    """``(13, 144)``: coefficients to the node block ``P^T (K x I3 + c hess Y) P`` (12 x 12).
+
+    The coefficients are ``(K_ee, K_ea, K_eb, K_ab, c a, c b, c e)``: a symmetric ``K`` over
+    ``(e, a, b)`` with no ``aa`` or ``bb`` entry, and the vectors of the cross-product matrices
+    of ``c hess Y``, whose blocks are ``[b]_x`` (``ea``), ``-[a]_x`` (``eb``) and ``[e]_x``
+    (``ab``), antisymmetric in the blocks.
+    """
+    k = np.zeros((4, 3, 3))
+    k[0, 0, 0] = 1.0
+    k[1, 0, 1] = k[1, 1, 0] = k[2, 0, 2] = k[2, 2, 0] = k[3, 1, 2] = k[3, 2, 1] = 1.0
+    omega = np.zeros((3, 3, 3))  # (vector a/b/e, block, block)
+    omega[1, 0, 1], omega[1, 1, 0] = 1.0, -1.0
+    omega[0, 0, 2], omega[0, 2, 0] = -1.0, 1.0
+    omega[2, 1, 2], omega[2, 2, 1] = 1.0, -1.0
+    eps = skew(np.eye(3))  # eps[f] = [e_f]_x
+    out = np.zeros((13, 4, 3, 4, 3))  # (coefficient, node, coordinate, node, coordinate)
+    out[:4] = np.einsum("sm,jst,tn,cd->jmcnd", _Q, k, _Q, np.eye(3))
+    out[4:] = np.einsum("sm,vst,tn,fcd->vfmcnd", _Q, omega, _Q, eps).reshape(9, 4, 3, 4, 3)
+    return out.reshape(13, 144)
+
+
+_VECTOR_MAP = _vector_map()
+_KRON_MAP = _kron_map()
+
+
+def _to_nodes(v_e: FloatArray, v_a: FloatArray, v_b: FloatArray) -> FloatArray:
+    """A vector ``(v_e, v_a, v_b)`` in ``(e, a, b)`` as node vectors ``(m, 12)``."""
+    return np.concatenate([-(v_e + v_a + v_b), v_e, v_a, v_b], axis=1)
+
+
 def _hinge_function(
     p: FloatArray,
     order: int,
@@ -197,51 +263,120 @@ def _hinge_function(
     if order == 0:
         return theta, None, None
     f1, f2 = profile(theta)
-    ea_, eb_, ab_, ee_ = ea[:, None], eb[:, None], ab[:, None], ee[:, None]
-    g_x = np.concatenate(
-        [a * eb_ + b * ea_ - 2.0 * e * ab_, e * eb_ - b * ee_, e * ea_ - a * ee_], axis=1
-    )
-    g_big_y = -np.concatenate([axb, np.cross(b, e), np.cross(e, a)], axis=1)
-    g_y = length[:, None] * g_big_y
-    g_y[:, _E] += (big_y / length)[:, None] * e  # y = |e| Y, d|e|/de = e/|e|
-    r2 = x**2 + y**2
-    g9 = (x[:, None] * g_y - y[:, None] * g_x) / r2[:, None]  # grad theta in (e, a, b)
-    if order == 1:
-        return theta, (f1[:, None] * g9) @ _P, None
     m = p.shape[0]
-    # Linear part f' (X hess y - y hess X) / r2, block by block (hess X and hess Y are sparse
-    # in blocks: no EE block of Y, no AA or BB block of either).
-    alpha, beta = (f1 * x / r2)[:, None, None], (-f1 * y / r2)[:, None, None]
-    w = alpha * length[:, None, None]  # the factor of hess Y in hess y = |e| hess Y + ...
-    eye = np.eye(3)
-    h9 = np.zeros((m, 9, 9))
-    ab_outer, ee_outer = outer(a, b), outer(e, e)
-    h9[:, _E, _E] = beta * (ab_outer + np.swapaxes(ab_outer, 1, 2) - 2.0 * ab_[:, :, None] * eye)
-    h9[:, _E, _E] += (alpha * (big_y / length)[:, None, None]) * (  # Y d2|e|/de2
-        eye - ee_outer / ee[:, None, None]
+    r2 = x * x + y * y
+    tau = big_y / length
+    bxe, exa = np.cross(b, e), np.cross(e, a)
+    # f' grad theta = f' (X grad y - y grad X) / r2 = sum_k c_k w_k (module docstring).
+    inv = f1 / r2
+    c_p, c_q, c_s = (-y * eb * inv)[:, None], (-y * ea * inv)[:, None], (y * ee * inv)[:, None]
+    c_r, c_y = ((x * tau + 2.0 * y * ab) * inv)[:, None], (x * length * inv)[:, None]
+    grads = _to_nodes(
+        c_p * a + c_q * b + c_r * e - c_y * axb,
+        c_p * e + c_s * b - c_y * bxe,
+        c_q * e + c_s * a - c_y * exa,
     )
-    h9[:, _E, _A] = beta * (eb_[:, :, None] * eye + outer(b, e) - 2.0 * outer(e, b))
-    h9[:, _E, _A] += w * skew(b)
-    h9[:, _E, _B] = beta * (ea_[:, :, None] * eye + outer(a, e) - 2.0 * outer(e, a))
-    h9[:, _E, _B] -= w * skew(a)
-    h9[:, _A, _B] = beta * (ee_outer - ee_[:, :, None] * eye) + w * skew(e)
-    for rows, cols in ((_A, _E), (_B, _E), (_B, _A)):
-        h9[:, rows, cols] = np.swapaxes(h9[:, cols, rows], 1, 2)
-    # Rank-4 part U^T M U with U = (gy, gX, grad|e|, grad Y): the quotient rule's
-    # -(2/r2^2)[X y (gy gy^T - gX gX^T) + (X^2 - y^2) sym(gy gX^T)], the product rule's
-    # (X/r2)(grad|e| grad Y^T + grad Y grad|e|^T), both times f', and f'' g g^T with
-    # g = (X gy - y gX) / r2.
-    g_length = np.zeros((m, 9))
-    g_length[:, _E] = e / length[:, None]
-    u = np.stack([g_y, g_x, g_length, g_big_y], axis=1)  # (m, 4, 9)
-    inv = 1.0 / r2**2
-    coef = np.zeros((m, 4, 4))
-    coef[:, 0, 0] = (f2 * x**2 - 2.0 * f1 * x * y) * inv
-    coef[:, 1, 1] = (f2 * y**2 + 2.0 * f1 * x * y) * inv
-    coef[:, 0, 1] = coef[:, 1, 0] = -(f2 * x * y + f1 * (x**2 - y**2)) * inv
-    coef[:, 2, 3] = coef[:, 3, 2] = f1 * x / r2
-    h9 += np.swapaxes(u, 1, 2) @ (coef @ u)
-    return theta, (f1[:, None] * g9) @ _P, _P.T @ h9 @ _P
+    if order == 1:
+        return theta, grads, None
+    # The core C (5 x 5) of w^T C w: f'' g g^T and the quotient rule's rank-2 part through
+    # (grad X, grad y) = T w, then the outer products in hess X and hess y.
+    alpha, beta = f1 * x / r2, -f1 * y / r2
+    q2 = 1.0 / (r2 * r2)
+    c_yy = (f2 * x * x - 2.0 * f1 * x * y) * q2
+    c_xx = (f2 * y * y + 2.0 * f1 * x * y) * q2
+    c_yx = -(f2 * x * y + f1 * (x * x - y * y)) * q2
+    t = np.zeros((m, 2, 5))
+    t[:, 0, 0], t[:, 0, 1], t[:, 0, 2], t[:, 0, 3] = eb, ea, -2.0 * ab, -ee  # grad X
+    t[:, 1, 2], t[:, 1, 4] = tau, length  # grad y = |e| grad Y + (Y / |e|) r
+    u = np.empty((m, 2, 5))
+    u[:, 0] = c_xx[:, None] * t[:, 0] + c_yx[:, None] * t[:, 1]
+    u[:, 1] = c_yx[:, None] * t[:, 0] + c_yy[:, None] * t[:, 1]
+    core = np.swapaxes(t, 1, 2) @ u
+    core[:, 0, 1] += beta  # beta (p q^T + q p^T)
+    core[:, 1, 0] += beta
+    core[:, 2, 3] -= 2.0 * beta  # -2 beta (r s^T + s r^T)
+    core[:, 3, 2] -= 2.0 * beta
+    core[:, 2, 4] += alpha / length  # alpha (grad|e| grad Y^T + grad Y grad|e|^T)
+    core[:, 4, 2] += alpha / length
+    core[:, 2, 2] -= alpha * tau / ee  # the r r^T part of alpha Y hess|e|
+    c = (alpha * length)[:, None]
+    kron = np.concatenate(
+        [
+            np.stack([alpha * tau - 2.0 * beta * ab, beta * eb, beta * ea, -beta * ee], axis=1),
+            c * a,
+            c * b,
+            c * e,
+        ],
+        axis=1,
+    )
+    vectors = np.concatenate([e, a, b, axb, bxe, exa], axis=1)
+    blocks = np.empty((m, 12, 12))
+    size = min(m, CHUNK)
+    w, cw, ww = np.empty((size, 60)), np.empty((size, 5, 12)), np.empty((size, 12, 12))
+    for sl in chunks(m):
+        n = sl.stop - sl.start
+        w5 = times_constant(vectors[sl], _VECTOR_MAP, w[:n]).reshape(n, 5, 12)
+        times_constant(kron[sl], _KRON_MAP, blocks[sl].reshape(n, 144))
+        np.matmul(core[sl], w5, out=cw[:n])
+        blocks[sl] += np.matmul(np.swapaxes(w5, 1, 2), cw[:n], out=ww[:n])
+    return theta, grads, blocks
+
+
+# Three orthonormal node weights orthogonal to (1, 1, 1, 1): with two directions normal to the
+# edge, they span the transverse motions free of translation.
+_HADAMARD = 0.5 * np.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, 1.0, -1.0], [1.0, -1.0, -1.0, 1.0]])
+_TRANSVERSE_MAP = np.einsum("kn,dD,cC->dcDknC", _HADAMARD, np.eye(2), np.eye(3)).reshape(6, 72)
+
+
+def _clamp_hinges(p: FloatArray, blocks: FloatArray, active: NDArray[np.bool_]) -> None:
+    """Clamp the eigenvalues of hinge blocks at zero, in place (module docstring).
+
+    Parameters
+    ----------
+    p : (m, 4, 3) float, mm
+        The hinge nodes.
+    blocks : (m, 12, 12) float
+        Their exact Hessians; the ``active`` ones are replaced by their PSD projections.
+    active : (m,) bool
+        The blocks that may be indefinite (the others are left as they are).
+    """
+    index = np.flatnonzero(active)
+    if index.size == 0:
+        return
+    p = p[index]
+    e, a, b = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0], p[:, 3] - p[:, 0]
+    ee = _dot(e, e)
+    unit = e / np.sqrt(ee)[:, None]
+    # Two unit vectors normal to the edge, from the coordinate axis least aligned with it.
+    helper = np.eye(3)[np.argmin(np.abs(unit), axis=1)]
+    t1 = np.cross(unit, helper)
+    t1 /= np.linalg.norm(t1, axis=1)[:, None]
+    normals = np.concatenate([t1, np.cross(unit, t1)], axis=1)
+    # Sliding the nodes along the edge couples with the rest through w1 and w2 only.
+    s1, s2 = _dot(e, a) / ee, _dot(e, b) / ee
+    zero, one = np.zeros_like(s1), np.ones_like(s1)
+    w1 = np.stack([s1 - 1.0, -s1, one, zero], axis=1)
+    w2 = np.stack([s2 - 1.0, -s2, zero, one], axis=1)
+    q1 = w1 / np.linalg.norm(w1, axis=1)[:, None]
+    q2 = w2 - _dot(q1, w2)[:, None] * q1
+    q2 /= np.linalg.norm(q2, axis=1)[:, None]
+    sliding = np.stack([q1, q2], axis=1).reshape(-1, 8, 1) @ unit[:, None, :]  # q_j x e/|e|
+    every = index.size == blocks.shape[0]
+    basis = np.empty((min(index.size, CHUNK), 8, 12))
+    for sl in chunks(index.size):
+        n = sl.stop - sl.start
+        rows = sl if every else index[sl]
+        times_constant(normals[sl], _TRANSVERSE_MAP, basis[:n, :6].reshape(n, 72))
+        basis[:n, 6:] = sliding[sl].reshape(n, 2, 12)
+        h = blocks[rows]
+        values, vectors = np.linalg.eigh(basis[:n] @ h @ np.swapaxes(basis[:n], 1, 2))
+        count = int(np.max(np.sum(values < 0.0, axis=1)))  # ascending: the negative ones first
+        if count == 0:
+            continue
+        vectors = np.swapaxes(basis[:n], 1, 2) @ vectors[:, :, :count]  # in the nodes
+        h -= (vectors * values[:, None, :count].clip(max=0.0)) @ np.swapaxes(vectors, 1, 2)
+        if not every:
+            blocks[rows] = h
 
 
 def _angle_itself(theta: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -326,3 +461,16 @@ class ShellBending(ElementTerm):
 
         theta, grads, blocks = _hinge_function(x[self.nodes], order, profile)
         return c * (theta - rest) ** 2, grads, blocks
+
+    def element_hessians(self, x: FloatArray, project: bool = False) -> list[FloatArray]:
+        x = as_positions(x)
+        energies, _, blocks = self._elements(x, 2)
+        assert blocks is not None
+        if project:  # a hinge at its rest angle has the PSD block 2 C g g^T
+            _clamp_hinges(x[self.nodes], blocks, energies > 0.0)
+        return [blocks]
+
+    def _project(self, x: FloatArray, blocks: FloatArray) -> FloatArray:
+        out = blocks.copy()
+        _clamp_hinges(as_positions(x)[self.nodes], out, np.ones(out.shape[0], dtype=bool))
+        return out

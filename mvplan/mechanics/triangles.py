@@ -8,7 +8,13 @@ from numpy.typing import ArrayLike
 
 from mvplan.mechanics.assembly import FloatArray, IntArray
 
-__all__ = ["outer", "per_triangle", "skew", "triangle_array"]
+__all__ = ["chunks", "outer", "per_triangle", "skew", "times_constant", "triangle_array"]
+
+# Rows per small product in times_constant.
+_ROWS = 16
+# Elements per chunk of work in the element terms: their temporaries then stay in cache and are
+# reused by the allocator instead of being paged in afresh at every call.
+CHUNK = 512
 
 
 def triangle_array(
@@ -64,3 +70,27 @@ def skew(c: FloatArray) -> FloatArray:
 def outer(u: FloatArray, v: FloatArray) -> FloatArray:
     """Outer products ``(m, i, j)`` of the rows of ``u (m, i)`` and ``v (m, j)``."""
     return np.einsum("mi,mj->mij", u, v)
+
+
+def times_constant(rows: FloatArray, matrix: FloatArray, out: FloatArray) -> FloatArray:
+    """``out = rows @ matrix`` for ``rows : (n, k)`` and a small constant ``matrix : (k, l)``.
+
+    Computed as a stack of ``(16, k) @ (k, l)`` products: one large matrix product would go to
+    the threaded BLAS, whose start-up costs milliseconds when the cores are busy. ``out : (n, l)``
+    is filled and returned (rows of it may be strided, e.g. a slice of a larger array).
+    """
+    n = rows.shape[0]
+    head = n - n % _ROWS
+    k, width = matrix.shape
+    target = out[:head].reshape(-1, _ROWS, width)
+    np.matmul(rows[:head].reshape(-1, _ROWS, k), matrix, out=target)
+    if not np.may_share_memory(target, out):  # the reshape had to copy
+        out[:head] = target.reshape(head, width)
+    if head < n:
+        out[head:] = rows[head:] @ matrix
+    return out
+
+
+def chunks(m: int, size: int = CHUNK) -> list[slice]:
+    """Consecutive slices of at most ``size`` over ``range(m)``."""
+    return [slice(start, min(start + size, m)) for start in range(0, m, size)]
