@@ -19,10 +19,13 @@ import argparse
 import json
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mvplan.cli_output import EXIT_OK, output_path, unit_of, warn_all
 from mvplan.errors import InputError
+
+if TYPE_CHECKING:
+    from mvplan.planning.closure import ClosureSettings
 
 #: ``--ring`` value for a plan with no device.
 NO_RING = "none"
@@ -134,7 +137,7 @@ def add_closure_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def closure_settings(args: argparse.Namespace) -> Any:
+def closure_settings(args: argparse.Namespace) -> ClosureSettings:
     """The :class:`~mvplan.planning.closure.ClosureSettings` the options ask for."""
     from mvplan.planning.closure import ClosureSettings
 

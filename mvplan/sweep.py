@@ -101,8 +101,14 @@ def sweep_cases(
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(base: Plan, settings: ClosureSettings, native: ClosureCase | None) -> None:
-    model = closure_model(base, settings)
+def _init_worker(
+    base: Plan,
+    settings: ClosureSettings,
+    native: ClosureCase | None,
+    model: ClosureModel | None = None,
+) -> None:
+    """Set up this process: the closure model (built here unless given) and native closure."""
+    model = model or closure_model(base, settings)
     _WORKER.update(base=base, model=model, native=native)
 
 
@@ -204,11 +210,13 @@ def run_sweep(
         Called with each row as it finishes (progress).
     """
     settings = settings or ClosureSettings()
-    native = simulate_closure(replace(base, ring=None, placement=None), settings=settings).native
+    model = closure_model(base, settings)
+    bare = replace(base, ring=None, placement=None)
+    native = simulate_closure(bare, model=model).native
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(cases)))
     rows: list[dict[str, Any]] = []
     if jobs == 1:
-        _init_worker(base, settings, native)
+        _init_worker(base, settings, native, model)
         for case in cases:
             rows.append(run_case(case))
             if on_row is not None:
