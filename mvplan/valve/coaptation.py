@@ -85,9 +85,13 @@ the midpoint rule on a square grid of ``grid_mm`` (default 0.2 mm). ``tenting_ar
 same in the **long-axis cut**, the plane through the annulus plane's origin containing ``n`` and
 the projection of the valve frame's +y axis (A-P, septal-lateral): the integral, along the A-P
 line inside the projected annulus, of the positive depth of the highest cut leaflet point (steps
-of 0.05 mm). ``tenting_height_mm`` is the largest depth, over the central stations, of the
-coaptation line, or of the station's anterior free-edge point where it has no contact (the
-coaptation depth; DOMAIN.md: 5.0 mm normal, 8.6 mm in functional MR).
+of 0.05 mm). ``tenting_height_mm`` is the coaptation depth as echocardiography measures it, in
+that long-axis (A2-P2) cut: the depth of the coaptation line (or, at a station with no contact,
+of its anterior free-edge point), interpolated linearly between the central stations on either
+side of the cut (DOMAIN.md: 5.0 mm normal, 8.6 mm in functional MR). Two alternatives were
+measured on the healthy sample and rejected: the largest depth over the central stations jumped
+from 4.7 to 11 mm when one station near the commissures lost contact, with the same valve shape;
+the median over them (2.2 mm) mixes in the rise of the coaptation line toward the commissures.
 
 Diastolic orifice proxy and stenosis warning
 --------------------------------------------
@@ -382,7 +386,7 @@ def analyse_coaptation(
         annulus_area_mm2=float(_annulus_polygon(ring, plane).area),
         orifice_outlines=outlines,
         closed=orifice < closed_below_mm2,
-        tenting_height_mm=float(np.max(_depth(plane, meet[central]))),
+        tenting_height_mm=_long_axis_depth(plane, meet[central]),
         tenting_area_mm2=tenting_area_mm2(pos, tri, ring, plane),
         tenting_volume_ml=tenting_volume_mm3(pos, tri, ring, plane, grid_mm) / 1e3,
         diastolic_orifice_proxy_mm2=diastolic_orifice_proxy_mm2(
@@ -511,6 +515,15 @@ def _fraction_below(values: FloatArray, level: float) -> FloatArray:
 def _triangle_areas(corners: FloatArray) -> FloatArray:
     cross = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
     return np.asarray(0.5 * np.linalg.norm(cross, axis=1))
+
+
+def _long_axis_depth(plane: Plane, points: FloatArray) -> float:
+    """Depth (mm) below ``plane`` of the polyline ``points`` ``(S, 3)`` where it crosses the
+    long-axis cut (in-plane first coordinate 0), by linear interpolation; the nearer end's
+    depth if it does not cross."""
+    u = plane.in_plane(points)[:, 0]
+    order = np.argsort(u)
+    return float(np.interp(0.0, u[order], _depth(plane, points)[order]))
 
 
 def _depth(plane: Plane, points: FloatArray) -> FloatArray:

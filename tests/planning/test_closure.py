@@ -10,7 +10,7 @@ from shapes import SAMPLES
 
 from mvplan.errors import InputError
 from mvplan.io.load import load_annulus, load_papillary
-from mvplan.mechanics.newton import Cancelled, NotConverged
+from mvplan.mechanics.newton import Cancelled, NotConverged, SolveResult
 from mvplan.planning.closure import ClosureModel, ClosureResult, ClosureSettings, apex_position
 
 
@@ -55,6 +55,29 @@ def test_a_warm_start_from_the_solution_converges_at_once() -> None:
     again = m.solve(warm_start=r.x)
     assert again.iterations <= 2
     assert np.abs(again.x - r.x).max() < 1e-6
+
+
+@pytest.mark.slow
+def test_a_failed_warm_start_closes_again_from_the_open_leaflets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    m, r = model(), native()
+    closed = ClosureModel._closed
+
+    def warm_fails(self, warm_start, target, run, progress, cancel):  # type: ignore[no-untyped-def]
+        if warm_start is not None:
+            run.iterations += 7
+            stalled = SolveResult(warm_start, False, 3.0, 3.0, 7, 1.0)
+            raise NotConverged("warm start stalled", stalled)
+        return closed(self, warm_start, target, run, progress, cancel)
+
+    monkeypatch.setattr(ClosureModel, "_closed", warm_fails)
+    again = m.solve(warm_start=r.x)
+    assert again.converged and again.restarts == 1
+    assert again.solver_dict()["cold_restart"] is True
+    assert again.iterations == r.iterations + 7  # the abandoned iterations are counted
+    assert np.abs(again.x - r.x).max() < 1e-6  # the same cold path, the same answer
+    assert native().restarts == 0
 
 
 def test_the_boundary_is_carried_by_the_annulus_displacement() -> None:
