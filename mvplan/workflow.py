@@ -252,6 +252,8 @@ class ClosureCase:
         out["leaflet_strain_p95"] = round(float(np.percentile(r.membrane_strain, 95)), 4)
         out["pressure_follower_error"] = round(r.follower_error.relative, 3)
         out["equilibrium_error"] = float(f"{r.reactions['balance_relative']:.3g}")
+        # The same balance against the follower load (the potential misplaces part of it).
+        out["follower_balance_error"] = round(r.reactions["balance_follower_relative"], 3)
         # Where a far annulus move left the attached nodes on stiff springs (ClosureModel.solve).
         out["boundary_error_mm"] = round(r.boundary_error_mm, 3)
         out["solver"] = r.solver_dict()

@@ -52,7 +52,12 @@ from mvplan.mechanics.contact import BarrierContact, WithContact, kappa_for_pres
 from mvplan.mechanics.leaflet_law import LEAFLET_LAWS, LEAFLET_THICKNESS, MayNewmanYin
 from mvplan.mechanics.membrane import MembraneTriangles
 from mvplan.mechanics.newton import NotConverged, SolveResult, solve
-from mvplan.mechanics.pressure import FollowerError, PressureVolume, follower_error
+from mvplan.mechanics.pressure import (
+    FollowerError,
+    PressureVolume,
+    follower_error,
+    follower_forces,
+)
 from mvplan.mechanics.shell_bending import ShellBending, plate_bending_stiffness
 from mvplan.mechanics.springs import Springs
 from mvplan.mechanics.sutures import Sutures
@@ -609,11 +614,20 @@ class ClosureModel:
     def reactions(self, x: FloatArray) -> dict[str, Any]:
         """Force resultants on the leaflets and chordae at ``x``, N (global equilibrium).
 
-        ``pressure``: the applied pressure forces summed over every leaflet node;
-        ``annulus`` and ``chordae``: the reactions of the supports, the annulus on the
+        ``pressure``: the forces the pressure potential applies, summed over every leaflet
+        node; ``annulus`` and ``chordae``: the reactions of the supports, the annulus on the
         attached nodes and the papillary tips on the chords (each support's force is the
         total energy's gradient at its held nodes). At equilibrium the three sum to zero;
         ``balance_relative`` is ``|sum| / |pressure|``.
+
+        The potential's forces sum to ``p S / 3`` (``S`` the leaflets' vector area), not to
+        the follower load's ``p S``: they equal the follower forces at interior nodes and
+        differ on the boundary (:mod:`~mvplan.mechanics.pressure`). So the follower view is
+        given too: ``pressure_follower`` (``p S``), ``annulus_follower`` (the annulus reaction
+        with the attached nodes' share of the difference moved into the load) and
+        ``balance_follower_relative``, ``|p S + annulus_follower + chordae| / |p S|``: the
+        part of the physical load the chordae and annulus do not carry, which is the
+        potential's net error on the free edges.
         """
         n = self.n_leaflet_nodes
         grad = self.energy.gradient(x).reshape(-1, 3)
@@ -621,11 +635,21 @@ class ClosureModel:
         annulus = grad[self.mesh.attached_nodes].sum(axis=0)
         chordae = grad[n:].sum(axis=0)
         total = pressure + annulus + chordae
+        follower = follower_forces(x, self.mesh.triangles, self.pressure.pressure)[:n]
+        difference = -self.pressure.gradient(x).reshape(-1, 3)[:n] - follower
+        annulus_follower = annulus + difference[self.mesh.attached_nodes].sum(axis=0)
+        load = follower.sum(axis=0)
         return {
             "pressure": pressure,
             "annulus": annulus,
             "chordae": chordae,
             "balance_relative": float(
                 np.linalg.norm(total) / max(float(np.linalg.norm(pressure)), 1e-300)
+            ),
+            "pressure_follower": load,
+            "annulus_follower": annulus_follower,
+            "balance_follower_relative": float(
+                np.linalg.norm(load + annulus_follower + chordae)
+                / max(float(np.linalg.norm(load)), 1e-300)
             ),
         }
