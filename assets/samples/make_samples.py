@@ -56,7 +56,9 @@ SAMPLES = {
         "npa": 162.0,
         "ant_share": 0.40,
         "it": 28.0,
-        "tips": [(-18.7, -8.0, -32.0), (18.7, -8.0, -32.0)],
+        # The healthy tips scaled with the annulus (x by the commissural ratio 41/35, y by the
+        # AP ratio 33/29) and moved 5 mm apically (Votta et al. 2007; see README.md).
+        "tips": [(-12.9, -2.3, -27.0), (12.9, -2.3, -27.0)],
     },
 }
 

@@ -126,9 +126,10 @@ def test_rest_lengths_are_inputs_not_fitted_to_the_geometry(valve, get_sample) -
 
 
 def test_displaced_papillary_muscles_tether_the_fmr_leaflets(get_sample, get_leaflets) -> None:
-    """The samples' FMR tips sit 10 mm deeper and 7 mm further out: every marginal chord is
-    stretched at rest, while on the healthy valve they are slack (the longest, to the centre
-    of the posterior free edge, just taut)."""
+    """The samples' FMR tips sit 5 mm deeper and, with the dilated annulus, 2 mm further out:
+    on the open reference leaflets many marginal chords are already stretched (up to 31 %),
+    while on the healthy valve they are slack (the longest, to the centre of the posterior
+    free edge, just taut)."""
     lengths, rest = {}, {}
     for name in ("healthy", "fmr"):
         annulus, tips = get_sample(name)
@@ -139,7 +140,9 @@ def test_displaced_papillary_muscles_tether_the_fmr_leaflets(get_sample, get_lea
         rest[name] = chordae.rest_length_mm
     assert lengths["healthy"].max() < 1.02
     assert np.median(lengths["healthy"]) < 0.9
-    assert lengths["fmr"].min() > 1.1
+    assert lengths["fmr"].max() > 1.2
+    assert np.mean(lengths["fmr"] > 1.0) > 0.3
+    assert np.median(lengths["fmr"]) > np.median(lengths["healthy"]) + 0.05
     np.testing.assert_array_equal(rest["healthy"], rest["fmr"])
 
 
