@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@bash .ci/system-deps.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip > /dev/null 2>&1 || true
-	@$(PY) -m pip install --quiet -e '.[dev,pdf]' > $(VENV)/pip-install.log 2>&1 \
+	@$(PY) -m pip install --quiet -e '.[dev,pdf,dask]' > $(VENV)/pip-install.log 2>&1 \
 		|| { cat $(VENV)/pip-install.log; echo 'mvplan: pip install failed (log above)'; exit 1; }
 	@touch $(STAMP)
 	@echo "mvplan: set up in $(VENV)"
@@ -54,3 +54,8 @@ clean:
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/run.py
+
+# docs/validation.md regenerated from live solves (mesh-study figures from docs/data/ cache).
+.PHONY: validation
+validation: $(STAMP)
+	$(PY) docs/validation.py

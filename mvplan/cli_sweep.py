@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from mvplan.cli_output import EXIT_OK, warn_all
+from mvplan.cli_output import EXIT_OK, output_path, warn_all
 from mvplan.cli_plan import add_closure_options, closure_settings
 
 #: CSV columns of ``mvplan sweep --csv``, in order.
@@ -34,6 +34,23 @@ CSV_COLUMNS = (
     "error",
 )
 
+#: CSV columns of ``mvplan sweep --sensitivity-csv FILE``, in order.
+SENSITIVITY_CSV_COLUMNS = (
+    "ring",
+    "size_mm",
+    "parameter",
+    "scale",
+    "converged",
+    "closed",
+    "coaptation_length_min_mm",
+    "coaptation_length_mean_mm",
+    "regurgitant_orifice_area_mm2",
+    "delta_coaptation_length_mean_mm",
+    "delta_regurgitant_orifice_area_mm2",
+    "cold_restart",
+    "error",
+)
+
 
 def add_sweep_command(
     subparsers: argparse._SubParsersAction[Any], common_parent: argparse.ArgumentParser
@@ -47,7 +64,10 @@ def add_sweep_command(
         "its sutures, close the leaflets on the reshaped annulus and report coaptation, the "
         "regurgitant orifice and the largest suture force; recommend the largest size that "
         "closes the gap, reaches the target coaptation length and keeps every suture under "
-        "its pull-out warning level.",
+        "its pull-out warning level. Then, unless --no-sensitivity, study how the "
+        "recommended case's coaptation and orifice change with the chord rest lengths and "
+        "the leaflet stiffness (each scaled by 0.9 and 1.1). The cases run in local "
+        "processes, or on a Dask cluster with --scheduler.",
     )
     sweep.add_argument("annulus", help="annulus: .csv .txt .mrk.json .vtk .vtp .stl .ply .obj")
     sweep.add_argument("--landmarks", metavar="FILE", help="points labelled A P ALC PMC ALT PMT")
@@ -72,13 +92,38 @@ def add_sweep_command(
     sweep.add_argument(
         "--jobs", type=int, default=None, metavar="N", help="worker processes (default: CPUs)"
     )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the cases (and the sensitivity study) on the Dask cluster of this "
+        "scheduler, tcp://host:port, instead of local processes (5 s to answer); the workers "
+        "need mvplan installed, and this machine the optional extra: "
+        "pip install 'mvplan[dask]'",
+    )
+    sweep.add_argument(
+        "--sensitivity",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="re-solve the recommended case's closure with the chord rest lengths, then the "
+        "leaflet stiffness, scaled by 0.9 and 1.1 (warm-started from its closed valve: about "
+        "the cost of two or three more cases) and report coaptation and orifice against it "
+        "(JSON: the key sensitivity); default on, but with --csv only when --sensitivity-csv "
+        "is given",
+    )
+    sweep.add_argument(
+        "--sensitivity-csv",
+        metavar="FILE",
+        help="write the sensitivity rows to FILE as CSV (--csv prints only the sweep rows, "
+        "so they stay one table); a header alone when nothing is recommended",
+    )
     sweep.add_argument("--csv", action="store_true", help="print the rows as CSV on stdout")
     add_closure_options(sweep)
     sweep.set_defaults(handler=cmd_sweep)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """``mvplan sweep ANNULUS --rings ID[,ID...] --sizes 24-36 [--jobs N] [--json|--csv]``."""
+    """``mvplan sweep ANNULUS --rings ID[,ID...] --sizes 24-36 [--jobs N | --scheduler ADDRESS]
+    [--[no-]sensitivity] [--sensitivity-csv FILE] [--json|--csv]``."""
     from mvplan.errors import InputError
     from mvplan.io.load import load_annulus, load_papillary
     from mvplan.plan import Plan
@@ -91,6 +136,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise InputError("give --json or --csv, not both")
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.jobs is not None and args.scheduler is not None:
+        raise InputError("give --jobs or --scheduler, not both (the cluster sets the workers)")
+    sensitivity_csv = None if args.sensitivity_csv is None else output_path(args.sensitivity_csv)
+    if args.sensitivity is False and sensitivity_csv is not None:
+        raise InputError("give --no-sensitivity or --sensitivity-csv, not both")
+    if args.sensitivity and args.csv and sensitivity_csv is None:
+        raise InputError(
+            "--csv prints the sweep rows only: name a file for the sensitivity rows with "
+            "--sensitivity-csv FILE"
+        )
+    # Default on, but a bare --csv run prints one table and does no work it cannot show.
+    sensitivity = args.sensitivity is not False and (not args.csv or sensitivity_csv is not None)
     target = TARGET_COAPTATION_MM if args.target_coaptation is None else args.target_coaptation
     if not target >= 0.0:
         raise InputError(f"--target-coaptation must be at least 0 mm, got {target:g}")
@@ -107,33 +164,57 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     papillary = None if args.papillary is None else load_papillary(args.papillary, annulus)
     base = Plan(annulus=annulus, papillary=papillary, leaflets=leaflets)
 
+    chatty = not (args.json or args.csv)
+
     def progress(row: dict[str, Any]) -> None:
-        if not (args.json or args.csv):
+        if chatty:
             state = row.get("error") or ("closes" if row["closed"] else "leaks")
             print(f"  {row['ring']} {row['size_mm']:g} mm: {state}", file=sys.stderr, flush=True)
 
+    def sensitivity_progress(done: int, total: int) -> None:
+        if chatty:
+            print(f"  sensitivity: {done}/{total}", file=sys.stderr, flush=True)
+
     out = run_sweep(
-        base, cases, settings=settings, jobs=args.jobs, target_coaptation_mm=target, on_row=progress
+        base,
+        cases,
+        settings=settings,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        target_coaptation_mm=target,
+        sensitivity=sensitivity,
+        on_row=progress,
+        on_sensitivity=sensitivity_progress,
     )
     out["source"] = annulus.source.name
+    if sensitivity_csv is not None:
+        study = out["sensitivity"]
+        rows = [] if study is None else [_sensitivity_row(study, r) for r in study["rows"]]
+        sensitivity_csv.write_text(_csv(rows, SENSITIVITY_CSV_COLUMNS), encoding="utf-8")
+    if sensitivity and out["recommended"] is None and (args.json or args.csv):
+        warn_all(["no recommended size, so no sensitivity study"], annulus.source.name)
     if args.json:
         print(json.dumps(out, indent=2, allow_nan=False))
     elif args.csv:
-        print(_csv(out["rows"]), end="")
+        print(_csv(out["rows"], CSV_COLUMNS), end="")
     else:
-        print(_text(out))
+        print(_text(out, sensitivity))
     return EXIT_OK
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
+def _sensitivity_row(study: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    return {"ring": study["ring"], "size_mm": study["size_mm"], **row}
+
+
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
 
 
-def _text(out: dict[str, Any]) -> str:
+def _text(out: dict[str, Any], sensitivity: bool) -> str:
     native = out["native"]
     lines = [
         f"{out['source']}: native valve {'closes' if native['closed'] else 'LEAKS'} "
@@ -162,4 +243,45 @@ def _text(out: dict[str, Any]) -> str:
     else:
         lines.append(f"recommended: {chosen['ring']} {chosen['size_mm']:g} mm: {chosen['reason']}")
     lines.append("! = a suture at or above its pull-out warning level")
+    if sensitivity:
+        lines.append("")
+        lines.extend(_sensitivity_text(out["sensitivity"]))
     return "\n".join(lines)
+
+
+#: How the text table names the parameters of a sensitivity study.
+PARAMETER_NAMES = {
+    "chord_rest_length": "chord rest length",
+    "leaflet_stiffness": "leaflet stiffness",
+}
+
+
+def _sensitivity_text(study: dict[str, Any] | None) -> list[str]:
+    if study is None:
+        return ["sensitivity: none (no recommended size to study)"]
+    lines = [
+        f"sensitivity of {study['ring']} {study['size_mm']:g} mm: its {study['valve']} closure "
+        "re-solved with each parameter scaled (warm-started from the baseline)",
+        f"{'':<20}{'scale':>6}{'closes':>8}{'coapt min':>11}{'mean':>7}{'change':>8}"
+        f"{'orifice':>9}{'change':>8}",
+        f"{'':<20}{'':>6}{'':>8}{'mm':>11}{'mm':>7}{'mm':>8}{'mm2':>9}{'mm2':>8}",
+    ]
+    base = study["baseline"]
+    lines.append(
+        f"{'baseline':<20}{1.0:>6.2f}{'yes' if base['closed'] else 'no':>8}"
+        f"{base['coaptation_length_min_mm']:>11.1f}{base['coaptation_length_mean_mm']:>7.1f}"
+        f"{'':>8}{base['regurgitant_orifice_area_mm2']:>9.1f}"
+    )
+    for r in study["rows"]:
+        name = PARAMETER_NAMES.get(r["parameter"], r["parameter"])
+        if not r["converged"]:
+            lines.append(f"{name:<20}{r['scale']:>6.2f}  did not converge: {r['error']}")
+            continue
+        lines.append(
+            f"{name:<20}{r['scale']:>6.2f}{'yes' if r['closed'] else 'no':>8}"
+            f"{r['coaptation_length_min_mm']:>11.1f}{r['coaptation_length_mean_mm']:>7.1f}"
+            f"{r['delta_coaptation_length_mean_mm']:>+8.2f}"
+            f"{r['regurgitant_orifice_area_mm2']:>9.1f}"
+            f"{r['delta_regurgitant_orifice_area_mm2']:>+8.2f}"
+        )
+    return lines

@@ -10,6 +10,7 @@ import pytest
 from shapes import SAMPLES
 
 from mvplan.cli import main
+from mvplan.cli_sweep import _text
 from mvplan.errors import InputError
 from mvplan.sweep import parse_sizes, recommend, sweep_cases, why_none
 
@@ -56,27 +57,29 @@ def test_sweep_of_the_fmr_sample_in_two_processes(capsys) -> None:
         "--rings",
         "classic-like",
         "--sizes",
-        "26-28",
+        "30-36",
         "--jobs",
         "2",
     ]
     assert main([*args, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     rows = out["rows"]
-    assert [(r["ring"], r["size_mm"]) for r in rows] == [("classic-like", 26), ("classic-like", 28)]
+    sizes = [30, 32, 34, 36]
+    assert [(r["ring"], r["size_mm"]) for r in rows] == [("classic-like", s) for s in sizes]
     assert out["native"]["closed"] is False  # functional MR leaks
     for row in rows:
         assert "error" not in row
         assert row["suture_force_max_n"] > 0
-    # The smaller ring shrinks the orifice more.
-    assert rows[0]["regurgitant_orifice_area_mm2"] < rows[1]["regurgitant_orifice_area_mm2"]
-    assert rows[1]["regurgitant_orifice_area_mm2"] < out["native"]["regurgitant_orifice_area_mm2"]
-    assert out["recommended"] is None or out["recommended"]["size_mm"] in (26, 28)
+    # The smaller ring shrinks the orifice more: 30 mm closes the valve, 36 mm does not.
+    orifice = [r["regurgitant_orifice_area_mm2"] for r in rows]
+    assert orifice[0] < orifice[-1] < out["native"]["regurgitant_orifice_area_mm2"]
+    assert rows[0]["closed"] and not rows[-1]["closed"]
+    assert out["recommended"] is None or out["recommended"]["size_mm"] in sizes
     assert out["recommended_reason"]
     # The same sweep as CSV, in one process: same figures.
     assert main([*args[:-2], "--jobs", "1", "--csv"]) == 0
     table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [float(r["size_mm"]) for r in table] == [26.0, 28.0]
+    assert [float(r["size_mm"]) for r in table] == [float(s) for s in sizes]
     for got, row in zip(table, rows, strict=True):
         assert float(got["regurgitant_orifice_area_mm2"]) == pytest.approx(
             row["regurgitant_orifice_area_mm2"], abs=1e-6
@@ -91,7 +94,127 @@ def test_sweep_bad_options_exit_2(capsys) -> None:
         (["--sizes", "26", "--json", "--csv"], "not both"),
         (["--sizes", "26", "--no-closure"], "closure"),
         (["--sizes", "26", "--leaflets", "anterior=abc"], "not a number"),
+        (["--sizes", "26", "--jobs", "2", "--scheduler", "tcp://h:8786"], "not both"),
+        (["--sizes", "26", "--csv", "--sensitivity"], "--sensitivity-csv FILE"),
+        (["--sizes", "26", "--no-sensitivity", "--sensitivity-csv", "s.csv"], "not both"),
+        (["--sizes", "26", "--sensitivity-csv", "/no/such/folder/s.csv"], "does not exist"),
     ):
         assert main([*base, *extra]) == 2
         err = capsys.readouterr().err
         assert match in err and len(err.strip().splitlines()) == 1
+
+
+def _sensitivity_row(parameter: str, scale: float, mean: float | None) -> dict[str, object]:
+    if mean is None:
+        return {
+            "parameter": parameter,
+            "scale": scale,
+            "converged": False,
+            "error": "the repaired leaflet closure did not converge",
+        }
+    return {
+        "parameter": parameter,
+        "scale": scale,
+        "converged": True,
+        "closed": True,
+        "coaptation_length_min_mm": 1.0,
+        "coaptation_length_mean_mm": mean,
+        "regurgitant_orifice_area_mm2": 2.0,
+        "delta_coaptation_length_mean_mm": mean - 5.0,
+        "delta_regurgitant_orifice_area_mm2": 0.5,
+    }
+
+
+def test_the_text_report_ends_with_the_sensitivity_table() -> None:
+    row = _row(30, True, 5.0)
+    row.update(
+        coaptation_length_min_mm=2.0,
+        regurgitant_orifice_area_mm2=1.5,
+        tenting_height_mm=4.0,
+        suture_force_max_n=0.8,
+    )
+    out = {
+        "source": "valve.csv",
+        "native": {
+            "closed": True,
+            "regurgitant_orifice_area_mm2": 1.0,
+            "coaptation_length_mean_mm": 3.0,
+        },
+        "resolution": "coarse",
+        "rows": [row],
+        "recommended": {"ring": "r", "size_mm": 30.0, "reason": "the largest"},
+        "recommended_reason": "the largest",
+        "sensitivity": {
+            "ring": "r",
+            "size_mm": 30.0,
+            "factor": 0.1,
+            "valve": "repaired",
+            "baseline": {
+                "coaptation_length_mean_mm": 5.0,
+                "coaptation_length_min_mm": 2.0,
+                "regurgitant_orifice_area_mm2": 1.5,
+                "closed": True,
+            },
+            "rows": [
+                _sensitivity_row("chord_rest_length", 0.9, 3.25),
+                _sensitivity_row("chord_rest_length", 1.1, None),
+                _sensitivity_row("leaflet_stiffness", 0.9, 5.03),
+                _sensitivity_row("leaflet_stiffness", 1.1, 4.97),
+            ],
+        },
+    }
+    text = _text(out, sensitivity=True)
+    assert "sensitivity of r 30 mm: its repaired closure" in text
+    lines = text.splitlines()
+    assert any(line.startswith("chord rest length") and "-1.75" in line for line in lines)
+    assert any("1.10  did not converge: the repaired" in line for line in lines)
+    assert any(line.startswith("leaflet stiffness") and "+0.03" in line for line in lines)
+    assert "sensitivity" not in _text(out, sensitivity=False)
+    out["sensitivity"] = None
+    assert "sensitivity: none (no recommended size to study)" in _text(out, sensitivity=True)
+
+
+@pytest.mark.slow
+def test_sweep_of_the_healthy_sample_studies_the_recommended_size(capsys, tmp_path) -> None:
+    table = tmp_path / "sensitivity.csv"
+    args = [
+        "sweep",
+        str(SAMPLES / "healthy_annulus.csv"),
+        "--papillary",
+        str(SAMPLES / "healthy_papillary_tips.csv"),
+        "--rings",
+        "classic-like",
+        "--sizes",
+        "32",
+        "--target-coaptation",
+        "3",
+        "--jobs",
+        "2",
+        "--sensitivity-csv",
+        str(table),
+        "--json",
+    ]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["recommended"]["size_mm"] == 32
+    study = out["sensitivity"]
+    assert (study["ring"], study["size_mm"], study["valve"]) == ("classic-like", 32, "repaired")
+    row = out["rows"][0]
+    for key in ("coaptation_length_mean_mm", "regurgitant_orifice_area_mm2"):
+        assert study["baseline"][key] == row[key]  # the same case, solved again
+    assert [(r["parameter"], r["scale"]) for r in study["rows"]] == [
+        ("chord_rest_length", 0.9),
+        ("chord_rest_length", 1.1),
+        ("leaflet_stiffness", 0.9),
+        ("leaflet_stiffness", 1.1),
+    ]
+    for r in study["rows"]:
+        assert r["converged"] and r["closed"]
+        assert r["delta_coaptation_length_mean_mm"] == pytest.approx(
+            r["coaptation_length_mean_mm"] - row["coaptation_length_mean_mm"], abs=2e-4
+        )
+    written = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8"))))
+    assert [(r["parameter"], float(r["scale"])) for r in written] == [
+        (r["parameter"], r["scale"]) for r in study["rows"]
+    ]
+    assert {r["ring"] for r in written} == {"classic-like"}
