@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", metavar="PNG", help="write the window to this PNG image")
     gui.add_argument("--exit", action="store_true", help="exit once drawn (batch use)")
     gui.add_argument(
+        "--closure",
+        action="store_true",
+        help="simulate the leaflet closure once the window is up (before the screenshot)",
+    )
+    gui.add_argument(
         "--size",
         type=pixel_size(minimum=320),
         default=(1280, 800),
@@ -136,7 +141,7 @@ def gui_main() -> int:
 
 def _cmd_gui(args: argparse.Namespace) -> int:
     """``mvplan gui [FILE] [--landmarks F] [--papillary F] [--screenshot PNG] [--exit]
-    [--size WxH]``."""
+    [--closure] [--size WxH]``."""
     from mvplan.headless import configure_headless, has_display, osmesa_available
 
     # --exit, or a screenshot with no screen to show the window on afterwards, is a batch
@@ -158,6 +163,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         size=args.size,
         landmarks=args.landmarks,
         papillary=args.papillary,
+        closure=args.closure,
     )
     if args.json and batch:
         out = {"file": args.file, "screenshot": args.screenshot, "size": list(args.size)}

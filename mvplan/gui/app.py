@@ -29,9 +29,13 @@ from mvplan.gui.recovery import default_recovery_dir
 #: Longest wait for the preview solve before a batch screenshot, s.
 SETTLE_TIMEOUT_S = 60.0
 
+#: Longest wait for the leaflet closure before a screenshot, s (a fine mesh takes minutes).
+CLOSURE_TIMEOUT_S = 600.0
 
-#: Qt messages that say nothing to a user (the off-screen platform's limits).
-QUIET_QT_MESSAGES = ("propagateSizeHints",)
+
+#: Qt messages that say nothing to a user (the off-screen platform's limits: it cannot stack
+#: windows, which bringing a tabbed dock to the front asks of it).
+QUIET_QT_MESSAGES = ("propagateSizeHints", "This plugin does not support")
 
 
 def _qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
@@ -71,6 +75,19 @@ def settle(window: MainWindow, timeout: float = SETTLE_TIMEOUT_S) -> bool:
     return idle
 
 
+def settle_closure(window: MainWindow, timeout: float = CLOSURE_TIMEOUT_S) -> bool:
+    """Run the event loop until the leaflet closure is no longer being solved (and its
+    answer is on show); False on timeout."""
+    app = QApplication.instance()
+    assert app is not None
+    deadline = time.monotonic() + timeout
+    while window.closure.running and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    app.processEvents()
+    return not window.closure.running
+
+
 def freeze_startup_objects() -> None:
     """Move everything allocated so far out of the garbage collector's reach.
 
@@ -91,23 +108,28 @@ def run(
     size: tuple[int, int] = (1280, 800),
     landmarks: str | Path | None = None,
     papillary: str | Path | None = None,
+    closure: bool = False,
 ) -> int:
     """Open ``file`` (an annulus or a plan) in the window; return the exit code.
 
     ``landmarks`` and ``papillary`` (files of labelled landmark points and of papillary tips)
-    are applied to it as the File menu would.
+    are applied to it as the File menu would. ``closure`` solves the leaflet closure once the
+    window is up (as *Simulate closure*), and before the screenshot when there is one.
 
     Raises
     ------
     MvplanError, OSError
         ``file`` cannot be read (before any window is made), or the screenshot cannot be
-        written.
+        written; in a batch run (``exit_after``), the closure did not converge or failed
+        (after the screenshot, which shows the message).
     """
     document = PlanDocument()
     if file is not None:
         document.open(file)
     elif landmarks is not None or papillary is not None:
         raise InputError("landmark and papillary files need an annulus file to go with")
+    elif closure:
+        raise InputError("the leaflet closure needs an annulus or a plan file")
     if papillary is not None:
         document.load_papillary(papillary)
     if landmarks is not None:
@@ -129,6 +151,12 @@ def run(
     if file is not None and interactive:
         window.recent.add(Path(file))
     window.show()
+    if closure and screenshot is None and interactive:
+        window.simulate_closure()  # in the background: the window answers meanwhile
+    elif closure:
+        settle(window)
+        window.simulate_closure()
+        settle_closure(window)
     if screenshot is not None:
         settle(window)
         try:
@@ -136,6 +164,11 @@ def run(
         except BaseException:
             window.shutdown()
             raise
+    if closure and not interactive and window.closure.last_error is not None:
+        error = window.closure.last_error
+        window.shutdown()
+        window.close()
+        raise error
     if interactive:
         freeze_startup_objects()
         return int(app.exec())
@@ -144,4 +177,12 @@ def run(
     return 0
 
 
-__all__ = ["SETTLE_TIMEOUT_S", "application", "freeze_startup_objects", "run", "settle"]
+__all__ = [
+    "CLOSURE_TIMEOUT_S",
+    "SETTLE_TIMEOUT_S",
+    "application",
+    "freeze_startup_objects",
+    "run",
+    "settle",
+    "settle_closure",
+]

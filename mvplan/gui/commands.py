@@ -152,6 +152,21 @@ class WindowCommands:
             "Fit the ring to the annulus landmarks again",
         )
         self.remove_ring = self._action("Remove ring", lambda: w.attempt(w.document.remove_ring))
+        self.simulate_closure = self._action(
+            "Simulate &closure",
+            w.simulate_closure,
+            "Ctrl+L",
+            "Close the leaflets under systolic pressure, natively and with the ring "
+            "(a few seconds)",
+        )
+        self.cancel_closure = self._action(
+            "Cancel c&losure", w.cancel_closure, tip="Stop the leaflet closure being solved"
+        )
+        self.size_sweep = self._action(
+            "Size &sweep…",
+            w.show_sweep,
+            tip="Simulate every size of a ring family and see which the sweep recommends",
+        )
         self.views = {
             "atrial": self._action(
                 "&Atrial (surgeon's view)",
@@ -220,6 +235,11 @@ class WindowCommands:
         edit.addSeparator()
         edit.addAction(self.auto_place)
         edit.addAction(self.remove_ring)
+        simulate = bar.addMenu("&Simulate")
+        simulate.addAction(self.simulate_closure)
+        simulate.addAction(self.cancel_closure)
+        simulate.addSeparator()
+        simulate.addAction(self.size_sweep)
         view = bar.addMenu("&View")
         for action in self.views.values():
             view.addAction(action)
@@ -249,6 +269,8 @@ class WindowCommands:
         bar.addSeparator()
         self.toolbar_auto_place = self._alias("Auto place", self.auto_place)
         bar.addAction(self.toolbar_auto_place)
+        self.toolbar_closure = self._alias("Closure", self.simulate_closure)
+        bar.addAction(self.toolbar_closure)
         bar.addAction(self._alias("Screenshot", self.screenshot))
         window.addToolBar(bar)
         return bar
@@ -276,6 +298,11 @@ class WindowCommands:
             action.setEnabled(has_plan)
         for action in (self.auto_place, self.remove_ring, self.toolbar_auto_place):
             action.setEnabled(has_ring)
+        running = self._window.closure.running
+        for action in (self.simulate_closure, self.toolbar_closure):
+            action.setEnabled(has_plan and not running)
+        self.cancel_closure.setEnabled(running)
+        self.size_sweep.setEnabled(has_plan)
 
 
 __all__ = ["MAX_RECENT", "SETTING_RECENT", "RecentFiles", "WindowCommands"]

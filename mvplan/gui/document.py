@@ -12,6 +12,13 @@ The live preview (the annuloplasty solve of the current plan) is derived state: 
 (:mod:`mvplan.gui.preview`) solves in a worker and hands converged results back through
 :meth:`PlanDocument.set_preview`. A result is stored with the Plan it belongs to, so undo shows
 the earlier answer at once and a saved plan carries results only when they are of exactly it.
+
+The leaflet closure is derived state too, but it takes seconds, so it is solved only when the
+user asks (:mod:`mvplan.gui.closure`) and handed back through :meth:`PlanDocument.set_closure`.
+The last converged closure stays on show after the plan changes, and the document says which
+of its two valves still matches the plan (:meth:`PlanDocument.closure_current`): the native
+one as long as the annulus, papillary tips and leaflets are the same (:func:`same_valve`),
+the repaired one only for exactly the plan it was solved for.
 """
 
 from __future__ import annotations
@@ -41,10 +48,16 @@ from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.rings.catalogue import Catalogue, load_catalogue
 from mvplan.rings.sizing import SizeRecommendation, recommend_size
 from mvplan.rings.spec import RingFamily, RingSpec
-from mvplan.workflow import ring_family
+from mvplan.workflow import ClosureCase, ClosureOutcome, ring_family, with_results
 
 #: Plans whose preview results are kept (undo then shows an earlier answer at once).
 RESULT_CACHE_SIZE = 32
+
+#: Plans whose leaflet closures are kept (each holds its leaflet model: a few MB).
+CLOSURE_CACHE_SIZE = 8
+
+#: The two valves of a closure.
+CLOSURE_CASES = ("native", "repaired")
 
 
 class Signal:
@@ -116,6 +129,38 @@ class Preview:
     message: str = ""
 
 
+@dataclass(frozen=True, eq=False)
+class ClosureShown:
+    """What the leaflet-closure display shows.
+
+    Attributes
+    ----------
+    status : str
+        ``"none"`` (never simulated), ``"running"``, ``"ok"``, ``"failed"`` or
+        ``"cancelled"``.
+    outcome : ClosureOutcome or None
+        The last converged closure (never an unconverged one), kept through failures,
+        cancellations and plan changes.
+    plan : Plan or None
+        The plan ``outcome`` was solved for.
+    message : str
+        How the last solve went, or why it failed.
+    """
+
+    status: str = "none"
+    outcome: ClosureOutcome | None = None
+    plan: Plan | None = None
+    message: str = ""
+
+
+def same_valve(a: Plan | None, b: Plan | None) -> bool:
+    """Whether two plans have the same native valve (annulus, papillary tips, leaflets), so
+    that the native closure of one is the other's."""
+    if a is None or b is None:
+        return False
+    return a.annulus is b.annulus and a.papillary is b.papillary and a.leaflets == b.leaflets
+
+
 def is_plan_file(path: str | Path) -> bool:
     """Whether ``path`` names a plan file (``*.mvplan.json``, or JSON with a plan's format)."""
     p = Path(path)
@@ -145,6 +190,9 @@ class PlanDocument:
         (``transient_measurements``).
     preview_changed()
         The preview (status, result) changed.
+    closure_changed()
+        The leaflet closure on show, its status, its colouring or the valve shown changed,
+        or the plan changed (which may make it stale).
     saved(path: Path)
         The plan was written.
     """
@@ -154,6 +202,7 @@ class PlanDocument:
         self.transient_changed = Signal()
         self.transient_measured = Signal()
         self.preview_changed = Signal()
+        self.closure_changed = Signal()
         self.saved = Signal()
         self._catalogue = catalogue
         self.catalogue_warnings: list[str] = []
@@ -167,6 +216,13 @@ class PlanDocument:
         self._results: OrderedDict[Plan, AnnuloplastyResult] = OrderedDict()
         self._last_good: AnnuloplastyResult | None = None
         self._preview = Preview()
+        self._closures: OrderedDict[Plan, ClosureOutcome] = OrderedDict()
+        self._closure = ClosureShown()
+        #: How the leaflets are coloured (:data:`mvplan.render.leaflets.QUANTITIES`).
+        self.closure_colour = "coaptation"
+        #: The valve the user asked to see; the native one is shown while the repaired one
+        #: is not available (:attr:`closure_case`).
+        self.closure_preference = "repaired"
         self.transient_placement: Placement | None = None
         self.transient_landmark: tuple[str, float] | None = None
         self.transient_measurements: Measurements | None = None
@@ -455,11 +511,15 @@ class PlanDocument:
     # -- saving -----------------------------------------------------------------------------
 
     def plan_to_save(self) -> Plan:
-        """The current plan with the preview's results when they are of exactly this plan."""
+        """The current plan with the preview's results (and its closure's) when they are of
+        exactly this plan."""
         plan = self._need_plan()
         result = self._results.get(plan)
+        closure = self._closures.get(plan)
         if result is not None:
-            return replace(plan, results={"annuloplasty": result.to_dict()})
+            return with_results(plan, result, closure)
+        if closure is not None and plan.ring is None:
+            return replace(plan, results={"closure": closure.to_dict()})
         return plan
 
     def save(self, path: str | Path) -> Path:
@@ -520,6 +580,125 @@ class PlanDocument:
         self._preview = Preview(status, shown, current and shown is not None, message)
         self.preview_changed.emit()
 
+    # -- leaflet closure --------------------------------------------------------------------
+
+    @property
+    def closure(self) -> ClosureShown:
+        return self._closure
+
+    def cached_closure(self, plan: Plan) -> ClosureOutcome | None:
+        """The closure solved for exactly ``plan``, if it is still kept."""
+        return self._closures.get(plan)
+
+    def store_closure(self, plan: Plan, outcome: ClosureOutcome) -> None:
+        """Keep ``outcome`` as the closure of ``plan`` (shown again when undo returns to it)."""
+        _check_converged(outcome)
+        self._closures[plan] = outcome
+        self._closures.move_to_end(plan)
+        while len(self._closures) > CLOSURE_CACHE_SIZE:
+            self._closures.popitem(last=False)
+
+    def reusable_native(self, plan: Plan) -> ClosureOutcome | None:
+        """A kept closure whose model and native valve are ``plan``'s (:func:`same_valve`):
+        another ring on the same valve then needs only its repaired solve."""
+        shown = self._closure
+        if shown.outcome is not None and same_valve(shown.plan, plan):
+            return shown.outcome
+        for kept, outcome in reversed(self._closures.items()):
+            if same_valve(kept, plan):
+                return outcome
+        return None
+
+    def set_closure(
+        self,
+        status: str,
+        *,
+        plan: Plan | None = None,
+        outcome: ClosureOutcome | None = None,
+        message: str = "",
+    ) -> None:
+        """Record what the closure solver reports: ``outcome`` (converged, or ValueError),
+        solved for ``plan``, becomes the one on show; without one, the last stays on show
+        (a failure or a cancellation keeps the last good state)."""
+        if status not in ("none", "running", "ok", "failed", "cancelled"):
+            raise ValueError(f"unknown closure status {status!r}")
+        if outcome is not None:
+            if plan is None:
+                raise ValueError("a closure needs the plan it was solved for")
+            _check_converged(outcome)
+            self._closure = ClosureShown(status, outcome, plan, message)
+        else:
+            self._closure = replace(self._closure, status=status, message=message)
+        self.closure_changed.emit()
+
+    def closure_current(self, case: str) -> bool:
+        """Whether the closure on show still answers for the current plan: the ``native``
+        valve while the valve is the same, the ``repaired`` one for exactly this plan."""
+        shown, plan = self._closure, self.plan
+        if shown.outcome is None or plan is None:
+            return False
+        if case == "native":
+            return same_valve(shown.plan, plan)
+        return shown.plan is plan and shown.outcome.repaired is not None
+
+    @property
+    def repaired_available(self) -> bool:
+        """Whether a repaired valve can be shown: the closure has one and the plan a ring."""
+        outcome, plan = self._closure.outcome, self.plan
+        return (
+            outcome is not None
+            and outcome.repaired is not None
+            and plan is not None
+            and plan.ring is not None
+        )
+
+    @property
+    def closure_case(self) -> str | None:
+        """The valve shown: the preferred one when it is available, else the native one;
+        None without a closure."""
+        if self._closure.outcome is None:
+            return None
+        if self.closure_preference == "repaired" and self.repaired_available:
+            return "repaired"
+        return "native"
+
+    def shown_closure_case(self) -> ClosureCase | None:
+        """The :class:`ClosureCase` of :attr:`closure_case` (None without a closure)."""
+        outcome, case = self._closure.outcome, self.closure_case
+        if outcome is None or case is None:
+            return None
+        return outcome.repaired if case == "repaired" else outcome.native
+
+    def set_closure_colour(self, quantity: str) -> None:
+        """Colour the leaflets by ``quantity`` (``coaptation``, ``gap`` or ``stress``)."""
+        if quantity not in ("coaptation", "gap", "stress"):
+            raise ValueError(f"unknown leaflet colouring {quantity!r}")
+        if quantity != self.closure_colour:
+            self.closure_colour = quantity
+            self.closure_changed.emit()
+
+    def set_closure_case(self, case: str) -> None:
+        """Show the ``native`` or the ``repaired`` valve (the native one while the repaired
+        one is not available)."""
+        if case not in CLOSURE_CASES:
+            raise ValueError(f"unknown closure case {case!r}")
+        if case != self.closure_preference:
+            self.closure_preference = case
+            self.closure_changed.emit()
+
+    def _sync_closure(self) -> None:
+        """After the plan changed: show its own kept closure if it has one (undo), else keep
+        the last one on show (now perhaps stale); tell the views either way."""
+        plan = self.plan
+        kept = None if plan is None else self._closures.get(plan)
+        shown = self._closure
+        if kept is not None and kept is not shown.outcome:
+            if shown.status == "running":  # a solve still under way keeps its progress line
+                self._closure = ClosureShown("running", kept, plan, shown.message)
+            else:
+                self._closure = ClosureShown("ok", kept, plan, "solved earlier for this plan")
+        self.closure_changed.emit()
+
     # -- internals --------------------------------------------------------------------------
 
     def _need_plan(self) -> Plan:
@@ -551,7 +730,10 @@ class PlanDocument:
         self.transient_landmark = None
         self.transient_measurements = None
         self._preview = Preview()
+        self._closures.clear()
+        self._closure = ClosureShown()
         self.plan_changed.emit("open")
+        self.closure_changed.emit()
 
     def _commit(self, plan: Plan, text: str) -> None:
         del self._history[self._index + 1 :]
@@ -563,19 +745,30 @@ class PlanDocument:
         self.transient_landmark = None
         self.transient_measurements = None
         self.plan_changed.emit("edit")
+        self._sync_closure()
 
     def _after_move(self, reason: str) -> None:
         self.transient_placement = None
         self.transient_landmark = None
         self.transient_measurements = None
         self.plan_changed.emit(reason)
+        self._sync_closure()
+
+
+def _check_converged(outcome: ClosureOutcome) -> None:
+    for case in (outcome.native, outcome.repaired):
+        if case is not None and not case.result.converged:
+            raise ValueError("an unconverged closure is never kept or shown")
 
 
 __all__ = [
+    "CLOSURE_CASES",
+    "ClosureShown",
     "HistoryEntry",
     "PlanDocument",
     "Preview",
     "Signal",
     "Sources",
     "is_plan_file",
+    "same_valve",
 ]

@@ -1,8 +1,10 @@
 """The main window: docks, status bar, files, screenshots, notices.
 
-The window owns a :class:`~mvplan.gui.document.PlanDocument` and a
-:class:`~mvplan.gui.preview.PreviewController`; the 3D view sits in the centre, the ring
-catalogue and the placement on the left, the measurements and the preview on the right. Every
+The window owns a :class:`~mvplan.gui.document.PlanDocument`, a
+:class:`~mvplan.gui.preview.PreviewController` and a
+:class:`~mvplan.gui.closure.ClosureController`; the 3D view sits in the centre, the ring
+catalogue and the placement on the left, the measurements (with the leaflet closure and the
+size sweep in tabs beside them) and the preview on the right. Every
 action (menus, toolbar and shortcuts: :mod:`mvplan.gui.commands`) is one document call wrapped
 in :meth:`MainWindow.attempt`, which shows a failure as one line (status bar, and a message box
 for files) and leaves the plan as it was. An interactive session autosaves the plan after
@@ -40,6 +42,8 @@ from mvplan.errors import MvplanError
 from mvplan.export import export_plan
 from mvplan.export.report import write_report
 from mvplan.gui.catalogue_panel import CataloguePanel
+from mvplan.gui.closure import ClosureController
+from mvplan.gui.closure_panel import ClosurePanel
 from mvplan.gui.commands import RecentFiles, WindowCommands
 from mvplan.gui.document import PlanDocument, is_plan_file
 from mvplan.gui.measurements_panel import MeasurementsPanel
@@ -47,6 +51,7 @@ from mvplan.gui.placement_panel import PlacementPanel
 from mvplan.gui.preview import PreviewController
 from mvplan.gui.recovery import LeftBehind, RecoverySession
 from mvplan.gui.result_panel import ResultPanel
+from mvplan.gui.sweep_panel import SweepPanel
 from mvplan.gui.view3d import PlanView
 from mvplan.plan import Plan
 from mvplan.planning.annuloplasty import AnnuloplastyResult
@@ -127,17 +132,29 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
 
         self.preview = PreviewController(self.document, self)
+        self.closure = ClosureController(self.document, parent=self)
         self.view = PlanView(self.document, self.report, self)
         self.setCentralWidget(self.view)
         self.catalogue_panel = CataloguePanel(self.document, self.report, self)
         self.placement_panel = PlacementPanel(self.document, self.report, self)
         self.measurements_panel = MeasurementsPanel(self.document, self)
         self.result_panel = ResultPanel(self.document, self)
+        self.closure_panel = ClosurePanel(self.document, self.closure, self)
+        self.closure_panel.simulate_button.clicked.connect(self.simulate_closure)
+        self.sweep_panel = SweepPanel(self.document, self.report, self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("catalogue", "Ring catalogue", self.catalogue_panel, left=True)
         self._add_dock("placement", "Placement", self.placement_panel, left=True)
         self._add_dock("measurements", "Measurements", self.measurements_panel, left=False)
         self._add_dock("preview", "Preview: sutures and solver", self.result_panel, left=False)
+        self._add_dock("closure", "Leaflet closure", self.closure_panel, left=False)
+        self._add_dock("sweep", "Size sweep", self.sweep_panel, left=False)
+        # The closure's figures and the sweep's table need the taller of the two places on the
+        # right; the preview keeps its own, seen while the ring is placed.
+        self.tabifyDockWidget(self.docks["measurements"], self.docks["closure"])
+        self.tabifyDockWidget(self.docks["closure"], self.docks["sweep"])
+        self.docks["measurements"].raise_()
+        self.docks["preview"].raise_()
         self.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -150,6 +167,9 @@ class MainWindow(QMainWindow):
         self._layout_docks()
         self.document.plan_changed.connect(self._on_plan_changed)
         self.document.preview_changed.connect(self._on_preview_changed)
+        self.document.closure_changed.connect(self._on_closure_changed)
+        self.closure.changed.connect(self._update_actions)
+        self._closure_status = self.document.closure.status
         self.document.saved.connect(self._update_title)
         self.document.saved.connect(self._autosave)
         self._update_actions()
@@ -184,7 +204,7 @@ class MainWindow(QMainWindow):
         d = self.docks
         self.resizeDocks([d["catalogue"], d["measurements"]], [330, 370], Qt.Orientation.Horizontal)
         self.resizeDocks([d["catalogue"], d["placement"]], [430, 300], Qt.Orientation.Vertical)
-        self.resizeDocks([d["measurements"], d["preview"]], [520, 210], Qt.Orientation.Vertical)
+        self.resizeDocks([d["measurements"], d["preview"]], [450, 290], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -462,6 +482,42 @@ class MainWindow(QMainWindow):
         if preview.status == "failed":
             self.statusBar().showMessage(f"Preview: {preview.message}", 15000)
 
+    # -- leaflet closure and size sweep ------------------------------------------------------
+
+    def simulate_closure(self) -> bool:
+        """Solve the current plan's leaflet closure in the background (Ctrl+L); the closure
+        panel comes to the front to show its progress."""
+        self.docks["closure"].show()
+        self.docks["closure"].raise_()
+        return self.attempt(self.closure.start)
+
+    def cancel_closure(self) -> None:
+        self.closure.cancel()
+
+    def show_sweep(self) -> None:
+        """Bring the size sweep to the front (the user runs it there)."""
+        self.docks["sweep"].show()
+        self.docks["sweep"].raise_()
+
+    def _on_closure_changed(self) -> None:
+        self._update_actions()
+        shown = self.document.closure
+        entered = shown.status != self._closure_status
+        self._closure_status = shown.status
+        if not entered:
+            return
+        if shown.status == "failed":
+            # As a failed preview: one line in the status bar, the panel red (and in front).
+            text = f"Closure failed: {shown.message}"
+            self.messages.append(text)
+            self.statusBar().showMessage(text, 15000)
+            self.docks["closure"].show()
+            self.docks["closure"].raise_()
+        elif shown.status == "ok" and shown.outcome is not None:
+            self.statusBar().showMessage(f"Closure: {shown.message}", 8000)
+        elif shown.status == "cancelled":
+            self.statusBar().showMessage("Closure cancelled", 5000)
+
     # -- notices ----------------------------------------------------------------------------
 
     def about(self) -> None:
@@ -577,6 +633,8 @@ class MainWindow(QMainWindow):
             self.recovery.close()
             self.recovery = None
         self.preview.shutdown()
+        self.closure.shutdown()
+        self.sweep_panel.shutdown()
         self.view.close_view()
 
 

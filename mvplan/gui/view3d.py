@@ -12,6 +12,11 @@ Interaction (left button; the camera keeps VTK's trackball everywhere else):
 - on a landmark glyph: drag slides it along the annulus (:meth:`PlanScene.curve_parameter_at`);
   the measurements follow while the button is held.
 
+The closed leaflets of the document's leaflet closure (:mod:`mvplan.render.leaflets`) are drawn
+in the same view, coloured as the closure panel chooses; once they no longer match the plan
+they turn plain grey with a note saying so, and they are not drawn at all once the annulus
+itself changed (its valve frame moved with it).
+
 Frames drawn while things change (drags, camera turns, each new pose and preview) leave out
 depth peeling and FXAA; once the view has been still for :data:`STILL_DELAY_MS` and no solve
 is running it is drawn once more at full quality (software OpenGL off screen: 23 ms against
@@ -39,9 +44,12 @@ from vtkmodules.vtkRenderingCore import vtkRenderer, vtkTextActor
 
 from mvplan.errors import MvplanError
 from mvplan.geometry.annulus import Annulus
+from mvplan.gui.closure import leaflet_picture
 from mvplan.gui.document import PlanDocument
 from mvplan.planning import Placement, rotated_about_normal, tilted, translated
-from mvplan.render import PlanScene, grab_image
+from mvplan.render import LeafletLayer, PlanScene, grab_image
+from mvplan.render.camera import apply_view
+from mvplan.workflow import ClosureCase
 
 #: Tilt per pixel of a Ctrl-drag, degrees.
 TILT_DEG_PER_PX = 0.25
@@ -52,6 +60,10 @@ STILL_DELAY_MS = 300
 
 #: Longest pause between two frames while things change, ms (:meth:`PlanView.request_render`).
 MAX_FRAME_GAP_MS = 60
+
+#: What the 3D view says under leaflets that no longer match the plan.
+STALE_NOTE = "Leaflet closure out of date: Simulate closure again (Ctrl+L)"
+STALE_ANNULUS_NOTE = "The annulus changed: Simulate closure again (Ctrl+L) to see the leaflets"
 
 
 class _Drag:
@@ -106,6 +118,10 @@ class PlanView(QWidget):
         self.renderer = vtkRenderer()
         self.render_window.AddRenderer(self.renderer)
         self.scene = PlanScene(self.renderer)
+        self.leaflets = LeafletLayer(self.scene.theme)
+        for prop in self.leaflets.props():
+            self.renderer.AddViewProp(prop)
+        self._leaflet_case: ClosureCase | None = None
         self._peel_wanted = bool(self.renderer.GetUseDepthPeeling())
         self._hint = _hint_actor(self.scene.theme.text)
         self.renderer.AddViewProp(self._hint)
@@ -126,6 +142,7 @@ class PlanView(QWidget):
         self._annulus: Annulus | None = None
         self._view = "atrial"
         self._render_pending = False
+        self._closed = False
         self._last_frame = 0.0
         #: Wall time of the last frames drawn, ms (benchmarks read it).
         self.frame_ms: list[float] = []
@@ -141,17 +158,47 @@ class PlanView(QWidget):
         document.plan_changed.connect(self._on_plan_changed)
         document.transient_changed.connect(self._on_transient)
         document.preview_changed.connect(self._on_preview)
+        document.closure_changed.connect(self._on_closure)
         if document.annulus is not None:
             self._on_plan_changed("open")
+        if document.closure.outcome is not None:
+            self._on_closure()
 
     # -- public -----------------------------------------------------------------------------
 
     def set_view(self, name: str) -> None:
-        """Camera preset: ``atrial`` (the surgeon's view), ``lateral`` or ``ap``."""
+        """Camera preset: ``atrial`` (the surgeon's view), ``lateral`` or ``ap``; framing the
+        closed leaflets and chordae too when they are shown."""
         self._view = name
         self.scene.set_view(name)
+        if self.leaflets.visible and self.document.annulus is not None:
+            apply_view(self.renderer, name, self._bounds_with_leaflets(), self._outline())
         self._camera_touched = False
         self.request_render()
+
+    def _outline(self) -> np.ndarray:
+        """Points ``(n, 3)`` mm to frame: the annulus (widened along z, as the scene frames
+        it), the leaflets and the papillary tips."""
+        annulus = self.document.annulus
+        parts = [self.leaflets.points]
+        if annulus is not None:
+            points = np.asarray(annulus.points_valve)
+            lift = np.array([0.0, 0.0, 2.0])
+            parts += [points + lift, points - lift]
+        picture = self.leaflets.picture
+        if picture is not None and self.leaflets.show_chords:
+            parts.append(np.asarray(picture.chords).reshape(-1, 3))
+        return np.vstack(parts)
+
+    def _bounds_with_leaflets(self) -> tuple[float, ...]:
+        box = np.asarray(self.scene.bounds(), dtype=float).reshape(3, 2)
+        points = self._outline()
+        if points.size:
+            low, high = points.min(axis=0), points.max(axis=0)
+            if np.all(box[:, 0] <= box[:, 1]):
+                low, high = np.minimum(low, box[:, 0]), np.maximum(high, box[:, 1])
+            box = np.c_[low, high]
+        return tuple(float(v) for v in box.reshape(-1))
 
     @property
     def view_name(self) -> str:
@@ -177,8 +224,11 @@ class PlanView(QWidget):
         self._still_timer.start()
 
     def render_now(self, still: bool | None = None) -> None:
-        """Draw now (``still``: at full quality, or interactive; None: as set)."""
+        """Draw now (``still``: at full quality, or interactive; None: as set); nothing once
+        the view is closed (a frame asked for earlier must not bring VTK's window back)."""
         self._render_pending = False
+        if self._closed:
+            return
         if still is not None:
             self._still = still
         self._apply_quality()
@@ -210,6 +260,8 @@ class PlanView(QWidget):
         self.renderer.SetUseFXAA(self._still)
 
     def _render_still(self) -> None:
+        if self._closed:
+            return
         busy = self._drag is not None or self._interacting or self.document.transient_placement
         if busy or self.document.preview.status == "solving":
             self._still_timer.start()  # not yet: the hand or the solver is still at work
@@ -238,6 +290,8 @@ class PlanView(QWidget):
 
     def close_view(self) -> None:
         """Release VTK's window (call before the widget goes)."""
+        self._closed = True
+        self._still_timer.stop()
         self._marker.SetEnabled(0)
         self.vtk_widget.Finalize()
 
@@ -276,12 +330,48 @@ class PlanView(QWidget):
                 self.scene.set_view(self._view)
         self.scene.set_ring(doc.spec, doc.placement)
         self._on_preview()
+        if reason == "revert":
+            self._on_closure()  # a drag abandoned: the repaired valve answers again
+
+    def _on_closure(self) -> None:
+        """Draw the closure's chosen valve in the chosen colours; grey with a note once it
+        no longer matches the plan; not at all once the annulus changed (module
+        docstring)."""
+        doc = self.document
+        shown = doc.closure
+        case = doc.shown_closure_case()
+        plan = doc.plan
+        same_annulus = (
+            shown.plan is not None and plan is not None and shown.plan.annulus is plan.annulus
+        )
+        was_visible = self.leaflets.visible
+        if case is None or shown.outcome is None or not same_annulus:
+            if self._leaflet_case is not None:
+                self.leaflets.set(None)
+                self._leaflet_case = None
+            note = STALE_ANNULUS_NOTE if case is not None and plan is not None else ""
+            self.leaflets.set_stale(False, note)
+        else:
+            if case is not self._leaflet_case:
+                self.leaflets.set(leaflet_picture(shown.outcome, case))
+                self._leaflet_case = case
+            self.leaflets.set_quantity(doc.closure_colour)
+            name = doc.closure_case or "native"
+            current = doc.closure_current(name)
+            # While the ring is dragged, the repaired valve is of the pose it left.
+            current = current and not (name == "repaired" and doc.transient_placement)
+            self.leaflets.set_stale(not current, "" if current else STALE_NOTE)
+        if self.leaflets.visible and not was_visible and not self._camera_touched:
+            self.set_view(self._view)  # frame the leaflets and chordae too
+        self.request_render()
 
     def _on_transient(self) -> None:
         doc = self.document
         if doc.transient_placement is not None:
             self.scene.set_ring(doc.spec, doc.transient_placement)
             self._on_preview()
+            if not self.leaflets.stale and self._leaflet_case is not None:
+                self._on_closure()
         if doc.transient_landmark is not None:
             name, u = doc.transient_landmark
             self.scene.set_landmark_position(name, u)
@@ -431,4 +521,11 @@ class PlanView(QWidget):
         self.document.end_transient()
 
 
-__all__ = ["MAX_FRAME_GAP_MS", "STILL_DELAY_MS", "TILT_DEG_PER_PX", "PlanView"]
+__all__ = [
+    "MAX_FRAME_GAP_MS",
+    "STALE_ANNULUS_NOTE",
+    "STALE_NOTE",
+    "STILL_DELAY_MS",
+    "TILT_DEG_PER_PX",
+    "PlanView",
+]

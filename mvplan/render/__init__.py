@@ -2,7 +2,9 @@
 
 ``PlanScene(renderer)`` draws one plan in a ``vtkRenderer`` (annulus, ring, sutures, and a
 simulation's result, all in the annulus valve frame, mm) and picks in it by display
-coordinates; ``render_png(path, annulus, ...)`` renders a plan off screen to a PNG file.
+coordinates; ``render_png(path, annulus, ...)`` renders a plan off screen to a PNG file;
+``LeafletLayer`` draws a closed valve's leaflets (a :class:`LeafletPicture` of arrays) coloured
+by coaptation, gap or stress, in a renderer its host adds it to.
 Public functions take and return numpy arrays and mvplan's model objects; VTK objects stay
 inside, except the renderer and render windows that a GUI hands in.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 from mvplan.render.actors import orientation_marker_actor
 from mvplan.render.camera import VIEWS
 from mvplan.render.colours import FORCE_RANGE_N, HEIGHT_RANGE_MM, THEMES, Theme
+from mvplan.render.leaflets import QUANTITIES, LeafletLayer, LeafletPicture
 from mvplan.render.offscreen import (
     grab_image,
     grab_png,
@@ -28,8 +31,11 @@ from mvplan.render.scene import PlanScene
 __all__ = [
     "FORCE_RANGE_N",
     "HEIGHT_RANGE_MM",
+    "QUANTITIES",
     "THEMES",
     "VIEWS",
+    "LeafletLayer",
+    "LeafletPicture",
     "PlanScene",
     "Theme",
     "grab_image",

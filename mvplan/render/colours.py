@@ -11,6 +11,16 @@ compared side by side:
   its mean pull-out strength (3.9 N, the simulation's warning), red near 4 N, that strength
   itself.
 
+The closed leaflets (:mod:`mvplan.render.leaflets`) have three more, also over fixed ranges:
+
+- **coaptation**: two colours, in contact with the other leaflet (teal) or not (tissue);
+- **gap** to the other leaflet (mm): teal where they touch, through amber (about 1.5 mm)
+  to the tissue colour at :data:`GAP_RANGE_MM`'s end, where the coaptation analysis caps its
+  distances: far from the other leaflet is where a leaflet belly belongs, not an alarm;
+- **leaflet stress** (largest principal Cauchy stress, MPa): pale blue (unloaded) through
+  amber to red at :data:`STRESS_RANGE_MPA`'s end, above the 95th percentile of a healthy
+  closed valve (about 0.3-0.4 MPa at 120 mmHg in this model).
+
 Colours are RGB floats in [0, 1].
 """
 
@@ -29,19 +39,26 @@ FloatArray = npt.NDArray[np.float64]
 RGB = tuple[float, float, float]
 
 __all__ = [
+    "CONTACT_COLOUR",
     "FORCE_RANGE_N",
+    "GAP_RANGE_MM",
     "HEIGHT_RANGE_MM",
     "LANDMARK_COLOURS",
     "RGB",
+    "STRESS_RANGE_MPA",
     "THEMES",
+    "TISSUE_COLOUR",
     "Theme",
+    "coaptation_transfer_function",
     "force_colours",
     "force_transfer_function",
+    "gap_transfer_function",
     "height_colours",
     "height_range",
     "height_transfer_function",
     "paler",
     "resolve_theme",
+    "stress_transfer_function",
 ]
 
 #: Half-range of the height colour map, mm: a healthy saddle (annular height 5-6 mm) spans it.
@@ -66,6 +83,34 @@ _FORCE: tuple[tuple[float, RGB], ...] = (
     (2.0, (0.98, 0.80, 0.20)),
     (3.0, (0.96, 0.45, 0.13)),
     (4.0, (0.80, 0.08, 0.13)),
+)
+
+#: Leaflet tissue (out of contact) and leaflets in contact with each other.
+TISSUE_COLOUR: RGB = (0.93, 0.76, 0.70)
+CONTACT_COLOUR: RGB = (0.09, 0.62, 0.56)
+
+#: Range of the gap map, mm: the coaptation analysis caps its distances at 5 mm.
+GAP_RANGE_MM = (0.0, 5.0)
+
+#: Range of the leaflet-stress map, MPa (fixed, so plans compare; module docstring).
+STRESS_RANGE_MPA = (0.0, 0.6)
+
+#: Gap to the other leaflet, mm -> RGB: touching, just apart, a gap, far (module docstring).
+_GAP: tuple[tuple[float, RGB], ...] = (
+    (0.0, CONTACT_COLOUR),
+    (0.5, (0.42, 0.78, 0.46)),
+    (1.5, (0.98, 0.80, 0.25)),
+    (3.0, (0.94, 0.52, 0.40)),
+    (5.0, TISSUE_COLOUR),
+)
+
+#: Leaflet stress, MPa -> RGB.
+_STRESS: tuple[tuple[float, RGB], ...] = (
+    (0.0, (0.80, 0.87, 0.97)),
+    (0.15, (0.45, 0.68, 0.93)),
+    (0.3, (0.98, 0.80, 0.22)),
+    (0.45, (0.95, 0.45, 0.13)),
+    (0.6, (0.80, 0.08, 0.13)),
 )
 
 #: Landmark glyph colours: A and P, the commissures, the trigones.
@@ -223,6 +268,34 @@ def force_transfer_function() -> vtkColorTransferFunction:
         ctf.AddRGBPoint(value, *rgb)
     ctf.ClampingOn()
     return ctf
+
+
+def _piecewise(points: tuple[tuple[float, RGB], ...], nan: RGB) -> vtkColorTransferFunction:
+    """A map through ``points`` (value, RGB) interpolated in CIELAB, clamped at its ends,
+    ``nan`` for NaN (nodes the quantity does not apply to)."""
+    ctf = vtkColorTransferFunction()
+    ctf.SetColorSpaceToLab()
+    for value, rgb in points:
+        ctf.AddRGBPoint(value, *rgb)
+    ctf.ClampingOn()
+    ctf.SetNanColor(*nan)
+    return ctf
+
+
+def coaptation_transfer_function() -> vtkColorTransferFunction:
+    """0 (out of contact) -> :data:`TISSUE_COLOUR`, 1 (in contact) -> :data:`CONTACT_COLOUR`
+    (values between: the edge of the contact band inside a triangle)."""
+    return _piecewise(((0.0, TISSUE_COLOUR), (1.0, CONTACT_COLOUR)), TISSUE_COLOUR)
+
+
+def gap_transfer_function() -> vtkColorTransferFunction:
+    """The gap map over :data:`GAP_RANGE_MM`, mm (NaN: the tissue colour)."""
+    return _piecewise(_GAP, TISSUE_COLOUR)
+
+
+def stress_transfer_function() -> vtkColorTransferFunction:
+    """The leaflet-stress map over :data:`STRESS_RANGE_MPA`, MPa."""
+    return _piecewise(_STRESS, TISSUE_COLOUR)
 
 
 def _sample(ctf: vtkColorTransferFunction, values: npt.ArrayLike) -> FloatArray:
