@@ -34,7 +34,8 @@ def plan_file(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
 
 def test_export_glb_then_read_it_back(plan_file, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "scene.glb"
-    code, out, err = run(capsys, "export", str(plan_file), "-o", str(target), "--json")
+    argv = ["export", str(plan_file), "-o", str(target), "--json", "--no-closure"]
+    code, out, err = run(capsys, *argv)  # the closure: tests/export/test_cli_closure.py
     assert code == 0, err
     assert json.loads(out) == {"written": [str(target)], "frame": "valve"}
     scene = trimesh.load(target)
@@ -57,7 +58,8 @@ def test_export_objects_and_frame(plan_file, tmp_path, capsys) -> None:  # type:
 
 def test_report_writes_html_csv_json(plan_file, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "report.html"
-    code, out, err = run(capsys, "report", str(plan_file), "-o", str(target), "--no-images")
+    argv = ["report", str(plan_file), "-o", str(target), "--no-images", "--no-closure"]
+    code, out, err = run(capsys, *argv)
     assert code == 0, err
     for name in ("report.html", "report.csv", "report.json"):
         assert f"wrote {tmp_path / name}" in out

@@ -5,7 +5,8 @@ the name's ending:
 
 - a scene, :data:`SCENE_SUFFIXES` (:mod:`mvplan.export.scene`): the plan's objects
   (:mod:`mvplan.export.objects`) as named, coloured meshes in mm with per-vertex values
-  where the format holds them;
+  where the format holds them; given the plan's leaflet closure, the closed leaflets and
+  chordae too;
 - 3D Slicer markups, ``.mrk.json`` (:mod:`mvplan.export.markups`): the annuli and the ring
   as curves;
 - a picture, ``.png`` (:mod:`mvplan.export.image`), rendered off screen.
@@ -24,22 +25,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mvplan.errors import InputError
-from mvplan.export.objects import FRAMES, OBJECT_NAMES, check_frame, select_objects
+from mvplan.export.objects import (
+    CLOSURE_OBJECTS,
+    FRAMES,
+    OBJECT_NAMES,
+    check_frame,
+    select_objects,
+)
 
 if TYPE_CHECKING:
     from mvplan.plan import Plan
     from mvplan.planning.annuloplasty import AnnuloplastyResult
     from mvplan.rings.spec import RingSpec
+    from mvplan.workflow import ClosureOutcome
 
 __all__ = [
+    "CLOSURE_OBJECTS",
     "EXPORT_SUFFIXES",
     "FRAMES",
     "IMAGE_SUFFIXES",
     "MARKUPS_SUFFIXES",
     "OBJECT_NAMES",
     "SCENE_SUFFIXES",
+    "check_export_path",
+    "check_frame",
     "export_kind",
     "export_plan",
+    "select_objects",
 ]
 
 #: Scene files (kept equal to :data:`mvplan.export.scene.SCENE_SUFFIXES`, which needs no
@@ -77,6 +89,24 @@ def export_kind(path: str | os.PathLike[str]) -> str:
     )
 
 
+def check_export_path(path: str | os.PathLike[str]) -> str:
+    """What :func:`export_plan` writes to ``path`` (:func:`export_kind`), checking first,
+    for a scene, that the file can be written there: for callers with long work to do before
+    the export (a closure solve). Pictures and markups check their paths when written.
+
+    Raises
+    ------
+    InputError
+        An unknown ending, or a scene path that cannot be written.
+    """
+    kind = export_kind(path)
+    if kind == "scene":
+        from mvplan.export.scene import check_writable
+
+        check_writable(path)
+    return kind
+
+
 def export_plan(
     plan: Plan,
     result: AnnuloplastyResult | None,
@@ -87,6 +117,7 @@ def export_plan(
     frame: str = "valve",
     view: str = "atrial",
     size: Sequence[int] = (1280, 800),
+    closure: ClosureOutcome | None = None,
 ) -> list[Path]:
     """Write a plan's scene, markups or picture to ``path`` (the kind from its ending).
 
@@ -102,8 +133,11 @@ def export_plan(
         Ends in one of :data:`EXPORT_SUFFIXES`; its folder must exist.
     objects : str or iterable of str, optional
         Scenes and markups: ``annulus_native``, ``annulus_reshaped``, ``ring``,
-        ``sutures`` (not in markups) or ``annulus`` (both annuli); a string is split at
-        commas. Default: everything the plan has. Not for pictures, which show the plan.
+        ``annulus`` (both annuli); scenes also ``sutures``, ``leaflets_native``,
+        ``leaflets_repaired``, ``chordae_native``, ``chordae_repaired`` and the aliases
+        ``leaflets``, ``chordae`` and ``closure`` (all four); a string is split at commas.
+        Default: everything the plan (and its closure) has. Not for pictures, which show
+        the plan.
     frame : str
         Scenes and markups: ``valve`` or ``original`` (the input file's coordinates).
         Pictures are always drawn in the valve frame.
@@ -111,6 +145,9 @@ def export_plan(
         Pictures: ``atrial``, ``lateral`` or ``ap``.
     size : (int, int)
         Pictures: width and height, pixels.
+    closure : ClosureOutcome, optional
+        Scenes: the leaflet closure of this plan and ``result``
+        (:func:`mvplan.workflow.simulate_closure`), for the leaflet and chordae objects.
 
     Returns
     -------
@@ -147,5 +184,5 @@ def export_plan(
     from mvplan.export.scene import check_writable, write_scene
 
     check_writable(path)  # before the meshes are built
-    built = scene_objects(plan, result, spec, objects=objects, frame=frame)
+    built = scene_objects(plan, result, spec, objects=objects, frame=frame, closure=closure)
     return write_scene(built, path, frame=frame)

@@ -1,4 +1,5 @@
-"""Small SVG charts for the plan report: suture forces and the saddle profile.
+"""Small SVG charts for the plan report: suture forces, the saddle profile and the
+coaptation length along the anterior free edge.
 
 Written by hand rather than with matplotlib: matplotlib is not a dependency of mvplan (it is
 only in the environment because VTK's wheel pulls it in), its SVG output carries a date and
@@ -21,9 +22,11 @@ from mvplan.geometry.profile import Profile
 
 __all__ = [
     "AFTER_COLOUR",
+    "MIN_COAPTATION_AXIS_MM",
     "MIN_HALF_RANGE_MM",
     "NATIVE_COLOUR",
     "REGION_COLOURS",
+    "coaptation_length_chart",
     "nice_step",
     "nice_ticks",
     "saddle_profile_chart",
@@ -39,6 +42,10 @@ _INK, _GRID, _MUTED = "#222222", "#dddddd", "#666666"
 #: Smallest half-range of the height axis, mm: a flat annulus should look flat, not show its
 #: rounding noise magnified (the GUI plot does the same).
 MIN_HALF_RANGE_MM = 1.0
+
+#: Smallest top of the coaptation length axis, mm: a valve that barely closes should look it.
+MIN_COAPTATION_AXIS_MM = 4.0
+_CENTRAL_FILL = "#eef2f7"
 
 _MARGIN_LEFT, _MARGIN_RIGHT, _MARGIN_TOP, _MARGIN_BOTTOM = 54.0, 16.0, 34.0, 44.0
 
@@ -380,5 +387,108 @@ def saddle_profile_chart(
     if any(e for _, _, e in native.landmarks):
         items.append(("dash", _MUTED, "* estimated landmark"))
     out += _legend(items, frame.left, 10.0)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def coaptation_length_chart(
+    position_percent: Sequence[float],
+    native_mm: Sequence[float] | None,
+    repaired_mm: Sequence[float] | None = None,
+    *,
+    central: Sequence[bool] | None = None,
+    numbers: Sequence[int] | None = None,
+    ends: tuple[str, str] = ("ALC", "PMC"),
+    width: int = 640,
+    height: int = 280,
+) -> str:
+    """Line chart of the coaptation length at each station along the anterior free edge.
+
+    Parameters
+    ----------
+    position_percent : (s,) float
+        Place of each station along the anterior free edge, % from the ``ends[0]`` end.
+    native_mm, repaired_mm : (s,) float, mm, or None
+        Coaptation length of each station, native and with the device (0: no contact);
+        None leaves a curve out.
+    central : (s,) bool, optional
+        The central stations, whose lengths the report summarises: shaded.
+    numbers : (s,) int, optional
+        Each station's number (default 1 to s in the order given).
+    ends : (str, str)
+        Names of the two ends of the axis (the commissures).
+    width, height : int
+        Size of the chart, px.
+
+    Returns
+    -------
+    str
+        One ``<svg>`` element; each curve is a ``<polyline class="coaptation">`` with
+        ``data-curve`` ``native`` or ``with ring``, and each station a ``<circle>`` with
+        ``data-curve``, ``data-station`` (its number) and ``data-length-mm`` (4 decimals).
+    """
+    x = [float(v) for v in position_percent]
+    labels = [int(k) for k in numbers] if numbers is not None else list(range(1, len(x) + 1))
+    curves = [
+        (name, colour, [float(v) for v in values])
+        for name, colour, values in (
+            ("native", NATIVE_COLOUR, native_mm),
+            ("with ring", AFTER_COLOUR, repaired_mm),
+        )
+        if values is not None
+    ]
+    for name, _, values in curves:
+        if len(values) != len(x):
+            raise ValueError(f"{len(x)} stations but {len(values)} {name} lengths")
+    finite = [v for _, _, values in curves for v in values if math.isfinite(v)]
+    _, top, ticks = nice_ticks(0.0, max([*finite, MIN_COAPTATION_AXIS_MM]) * 1.05, 4)
+    frame = _Frame(width, height, (0.0, 100.0), (0.0, top))
+    out = _svg_open(
+        width, height, "Coaptation length (mm) along the anterior free edge, native and with ring"
+    )
+    mask = [bool(c) for c in central] if central is not None else []
+    inside = [p for p, c in zip(x, mask, strict=False) if c]
+    if inside and len(x) > 1:
+        half = 0.5 * abs(x[1] - x[0])
+        left, right = frame.x(max(min(inside) - half, 0.0)), frame.x(min(max(inside) + half, 100))
+        out.append(
+            f'<rect class="central" x="{_n(left)}" y="{_n(frame.top)}" '
+            f'width="{_n(right - left)}" height="{_n(frame.bottom - frame.top)}" '
+            f'fill="{_CENTRAL_FILL}"/>'
+        )
+    out += _y_axis(frame, ticks, "coaptation length (mm)")
+    out.append('<g class="x-axis">')
+    for value in (0, 25, 50, 75, 100):
+        label = {0: ends[0], 100: ends[1]}.get(value, str(value))
+        out.append(
+            f'<text x="{_n(frame.x(value))}" y="{_n(frame.bottom + 14)}" text-anchor="middle" '
+            f'fill="{_INK}">{_t(label)}</text>'
+        )
+    out.append("</g>")
+    for name, colour, values in curves:
+        pairs = [(p, v) for p, v in zip(x, values, strict=True) if math.isfinite(v)]
+        points = " ".join(f"{_n(frame.x(p))},{_n(frame.y(v))}" for p, v in pairs)
+        out.append(
+            f'<polyline class="coaptation" data-curve="{_t(name)}" points="{points}" '
+            f'fill="none" stroke="{colour}" stroke-width="2" stroke-linejoin="round"/>'
+        )
+        out.append(f'<g class="stations" data-curve="{_t(name)}">')
+        for k, p, v in zip(labels, x, values, strict=True):
+            if not math.isfinite(v):
+                continue
+            out.append(
+                f'<circle data-curve="{_t(name)}" data-station="{k}" '
+                f'data-length-mm="{v:.4f}" cx="{_n(frame.x(p))}" cy="{_n(frame.y(v))}" '
+                f'r="2.5" fill="{colour}"><title>{_t(name)}, station {k}: {v:.1f} mm'
+                "</title></circle>"
+            )
+        out.append("</g>")
+    out.append(_plot_border(frame))
+    caption = f"position along the anterior free edge (% from {ends[0]})"
+    out.append(_x_caption(frame, height, caption))
+    items = [("line", colour, name) for name, colour, _ in curves]
+    if inside:
+        items.append(("box", _CENTRAL_FILL, "central stations (summarised)"))
+    out += _legend(items, frame.left, 12.0)
     out.append("</svg>")
     return "\n".join(out)

@@ -1,7 +1,8 @@
 """The objects of a plan's scene as plain numpy meshes: what every scene file holds.
 
-A plan and its simulation give up to four objects, each a triangle mesh in mm with an RGBA
-colour per vertex and named per-vertex values:
+A plan, its simulation and its leaflet closure give up to eight objects, each a triangle
+mesh in mm with an RGBA colour per vertex and named per-vertex values (and, for the
+leaflets, per-triangle values):
 
 ``annulus_native``
     The annulus as read, a tube along its resampled curve. Values: ``height_mm``.
@@ -14,12 +15,35 @@ colour per vertex and named per-vertex values:
 ``sutures``
     Each mattress suture as a stitch over the ring (simulated), else a straight suture
     from ring point to annulus point. Values: ``suture``, ``force_n`` (simulated).
+``leaflets_native``, ``leaflets_repaired``
+    The closed leaflets (:func:`mvplan.workflow.simulate_closure`) on the native annulus
+    and, with a device, on the reshaped one: the leaflet mesh at equilibrium under systolic
+    pressure, coloured by the gap to the other leaflet (:func:`gap_colours`, the app's gap
+    map: teal where they touch). Values per vertex: ``gap_mm`` (distance to the other
+    leaflet, capped at :data:`~mvplan.valve.coaptation.DISTANCE_CAP_MM`; the commissural
+    tissue, which belongs to neither leaflet and has no other leaflet, is given the cap),
+    ``in_contact`` (1 within the contact tolerance, else 0), ``stress_mpa`` and
+    ``green_strain`` (the area-weighted mean over the triangles at the vertex), ``region``
+    and ``height_mm``. Values per
+    triangle (``cell_values``): ``stress_mpa`` (largest principal Cauchy stress),
+    ``green_strain`` (largest principal Green-Lagrange strain), ``gap_mm`` (at the
+    centroid; the cap on commissural triangles), ``in_contact`` and ``region``.
+``chordae_native``, ``chordae_repaired``
+    The chordae of each closed valve: a thin tube per chord segment from its papillary tip
+    to its leaflet insertion, its radius that of the chorda's cross-section (at least
+    :data:`MIN_CHORD_RADIUS_MM`), coloured by tension on the suture-force map. Values:
+    ``segment`` (1-based), ``tension_n``, ``basal`` (1 for a basal chorda, 0 marginal).
 
 ``height_mm`` is the height above the native annulus plane (valve-frame z) in every frame, so
 a colour map means the same whichever frame the vertices are in. ``strain`` is the tissue's
 engineering strain (mean of the two segments at a node), ``suture`` the suture's number
-(1-based, ring order). The colours are the scene's (:mod:`mvplan.render.colours`): annuli by
-height (the native one grey beside a reshaped one, as the app draws it), sutures by force.
+(1-based, ring order), ``region`` the leaflet region (0 anterior, 1 posterior, 2
+commissural: :data:`REGION_CODES`). The colours are the scene's
+(:mod:`mvplan.render.colours`): annuli by height (the native one grey beside a reshaped one,
+as the app draws it), sutures and chordae by force, leaflets by gap.
+
+The leaflet and chordae objects come from a :class:`~mvplan.workflow.ClosureOutcome` of the
+same plan and simulation (``closure=``); without one they are not in the scene.
 
 Frames: ``valve`` (the annulus valve frame, DESIGN.md section 2) or ``original`` (the input
 file's coordinates, so an export overlays the patient's images): the results are computed in
@@ -33,7 +57,7 @@ VTK-backed colour maps imported inside the functions, so importing this module (
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -45,8 +69,10 @@ from mvplan.errors import InputError
 if TYPE_CHECKING:
     from mvplan.plan import Plan
     from mvplan.planning.annuloplasty import AnnuloplastyResult
+    from mvplan.planning.closure import ClosureModel
     from mvplan.render.sweep import TubeSurface
     from mvplan.rings.spec import RingSpec
+    from mvplan.workflow import ClosureCase, ClosureOutcome
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -55,31 +81,51 @@ RGB = tuple[float, float, float]
 
 __all__ = [
     "ALIASES",
+    "CLOSURE_OBJECTS",
     "DISPLAY_COLOURS",
     "FRAMES",
     "OBJECT_NAMES",
+    "REGION_CODES",
     "SceneCurve",
     "SceneObject",
     "check_frame",
     "frame_transform",
+    "gap_colours",
     "plan_curves",
     "scene_objects",
     "select_objects",
 ]
 
-#: The objects of a plan's scene, in drawing order. ``leaflets`` joins them with the closure
-#: simulation (DESIGN.md section 6): add its builder to :func:`scene_objects` and drop it
-#: from :data:`PLANNED`.
-OBJECT_NAMES: tuple[str, ...] = ("annulus_native", "annulus_reshaped", "ring", "sutures")
+#: The objects of the leaflet closure (:func:`mvplan.workflow.simulate_closure`).
+CLOSURE_OBJECTS: tuple[str, ...] = (
+    "leaflets_native",
+    "leaflets_repaired",
+    "chordae_native",
+    "chordae_repaired",
+)
+
+#: The objects of a plan's scene, in drawing order.
+OBJECT_NAMES: tuple[str, ...] = (
+    "annulus_native",
+    "annulus_reshaped",
+    "ring",
+    "sutures",
+    *CLOSURE_OBJECTS,
+)
 
 #: Names that select several objects; an alias takes those of its objects the plan has.
 ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"annulus": ("annulus_native", "annulus_reshaped")}
+    {
+        "annulus": ("annulus_native", "annulus_reshaped"),
+        "leaflets": ("leaflets_native", "leaflets_repaired"),
+        "chordae": ("chordae_native", "chordae_repaired"),
+        "closure": CLOSURE_OBJECTS,
+    }
 )
 
-#: Objects not built yet, and why (a clearer answer than "unknown object").
-PLANNED: Mapping[str, str] = MappingProxyType(
-    {"leaflets": "leaflets are not modelled yet (they come with the closure simulation)"}
+#: ``region`` value of each leaflet region (per vertex and per triangle).
+REGION_CODES: Mapping[str, int] = MappingProxyType(
+    {"anterior": 0, "posterior": 1, "commissural": 2}
 )
 
 #: Frames of exported coordinates.
@@ -103,6 +149,9 @@ RING_SECTIONS = 256
 SUTURE_SIDES = 10
 #: Suture segments shorter than this are left out (a tube needs a direction), mm.
 MIN_SEGMENT_MM = 1e-6
+#: Thinnest chord tube, mm: a marginal branch (0.4 mm^2 over three branches) would be
+#: 0.2 mm thick, and thinner tubes vanish in a viewer.
+MIN_CHORD_RADIUS_MM = 0.2
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +174,9 @@ class SceneObject:
         ``valve`` or ``original``.
     description : str
         One line saying what the object is and what its colours mean.
+    cell_values : mapping of str to (f,) float
+        Named per-triangle values (the leaflets'; empty for the other objects). Written by
+        the formats that hold them (VTK, PLY).
     """
 
     name: str
@@ -134,6 +186,7 @@ class SceneObject:
     values: Mapping[str, FloatArray]
     frame: str
     description: str = ""
+    cell_values: Mapping[str, FloatArray] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,7 +225,8 @@ def select_objects(objects: str | Iterable[str] | None) -> dict[str, bool] | Non
     ----------
     objects : str, iterable of str or None
         Names of :data:`OBJECT_NAMES` or :data:`ALIASES`, comma-separated in a string;
-        case and spaces around names are ignored. None selects everything the plan has.
+        case, spaces around names and hyphens for underscores (``leaflets-native``) are
+        ignored. None selects everything the plan has.
 
     Returns
     -------
@@ -184,18 +238,16 @@ def select_objects(objects: str | Iterable[str] | None) -> dict[str, bool] | Non
     Raises
     ------
     InputError
-        An unknown or not yet modelled name, or an empty selection.
+        An unknown name, or an empty selection.
     """
     if objects is None:
         return None
     items = objects.split(",") if isinstance(objects, str) else list(objects)
-    names = [str(item).strip().lower() for item in items if str(item).strip()]
+    names = [str(item).strip().lower().replace("-", "_") for item in items if str(item).strip()]
     if not names:
         raise InputError(f"no objects given; use {', '.join((*OBJECT_NAMES, *ALIASES))}")
     named: dict[str, bool] = {}
     for name in names:
-        if name in PLANNED:
-            raise InputError(PLANNED[name])
         if name in ALIASES:
             for member in ALIASES[name]:
                 named.setdefault(member, False)
@@ -215,8 +267,19 @@ def _resolve_spec(plan: Plan, spec: RingSpec | None) -> RingSpec | None:
     return spec
 
 
-def _missing(plan: Plan, result: AnnuloplastyResult | None, name: str) -> str | None:
+def _missing(
+    plan: Plan,
+    result: AnnuloplastyResult | None,
+    name: str,
+    closure: ClosureOutcome | None = None,
+) -> str | None:
     """Why the plan has no object ``name`` (None: it has it)."""
+    if name in CLOSURE_OBJECTS:
+        if closure is None:
+            return f"the leaflet closure was not simulated: there are no {name}"
+        if name.endswith("_repaired") and closure.repaired is None:
+            return f"the closure has no repaired valve (no device was simulated): no {name}"
+        return None
     has_ring = plan.ring is not None and plan.placement is not None
     if name == "annulus_reshaped" and result is None:
         return "the plan has not been simulated: it has no annulus_reshaped"
@@ -237,18 +300,19 @@ def _chosen(
     objects: str | Iterable[str] | None,
     allowed: tuple[str, ...] = OBJECT_NAMES,
     what: str = "a scene",
+    closure: ClosureOutcome | None = None,
 ) -> list[str]:
     """The objects to build: the selection, less alias members the plan lacks."""
     selection = select_objects(objects)
     if selection is None:
-        return [n for n in allowed if _missing(plan, result, n) is None]
+        return [n for n in allowed if _missing(plan, result, n, closure) is None]
     for name, explicit in selection.items():
         if explicit and name not in allowed:
             raise InputError(f"{what} holds {', '.join(allowed)}; it cannot hold {name}")
-        reason = _missing(plan, result, name) if explicit else None
+        reason = _missing(plan, result, name, closure) if explicit else None
         if reason is not None:
             raise InputError(reason)
-    return [n for n in selection if n in allowed and _missing(plan, result, n) is None]
+    return [n for n in selection if n in allowed and _missing(plan, result, n, closure) is None]
 
 
 def frame_transform(plan: Plan, frame: str) -> Callable[[FloatArray], FloatArray]:
@@ -389,6 +453,7 @@ def _valve_object(
     colours: UInt8Array,
     values: Mapping[str, FloatArray],
     description: str,
+    cell_values: Mapping[str, FloatArray] | None = None,
 ) -> SceneObject:
     return SceneObject(
         name=name,
@@ -398,6 +463,9 @@ def _valve_object(
         values=MappingProxyType(dict(values)),
         frame="valve",
         description=description,
+        cell_values=MappingProxyType(
+            {k: np.asarray(v, dtype=float) for k, v in (cell_values or {}).items()}
+        ),
     )
 
 
@@ -432,15 +500,16 @@ def _segments_object(
     name: str,
     starts: FloatArray,
     ends: FloatArray,
-    radius: float,
+    radius: float | FloatArray,
     rgb: FloatArray,
     values: Mapping[str, FloatArray],
     description: str,
 ) -> SceneObject:
     """Straight capped tubes from ``starts (s, 3)`` to ``ends (s, 3)``, each with its own
-    colour ``rgb (s, 3)`` and values ``(s,)``; valve frame."""
+    colour ``rgb (s, 3)``, values ``(s,)`` and radius (one, or ``(s,)`` mm); valve frame."""
     from mvplan.render.sweep import sweep_tube
 
+    radii = np.broadcast_to(np.asarray(radius, dtype=float), (len(starts),))
     vertices, faces, colours = [], [], []
     per_vertex: dict[str, list[FloatArray]] = {k: [] for k in values}
     offset = 0
@@ -451,7 +520,9 @@ def _segments_object(
             continue
         # Any vector across the segment serves as the sections' up (a round tube).
         up = np.cross(direction / length, np.eye(3)[int(np.argmin(np.abs(direction)))])
-        tube = sweep_tube(np.vstack([a, b]), False, radius, n_around=SUTURE_SIDES, up_hint=up)
+        tube = sweep_tube(
+            np.vstack([a, b]), False, float(radii[i]), n_around=SUTURE_SIDES, up_hint=up
+        )
         m = tube.vertices.shape[0]
         vertices.append(tube.vertices)
         faces.append(tube.faces + offset)
@@ -582,6 +653,112 @@ def _annuli(plan: Plan, result: AnnuloplastyResult | None, names: list[str]) -> 
     return built
 
 
+def gap_colours(gap_mm: npt.ArrayLike) -> FloatArray:
+    """RGB ``(n, 3)`` in [0, 1] of leaflet gaps ``(n,)`` mm on the app's gap map
+    (:func:`mvplan.render.colours.gap_transfer_function`: teal where the leaflets touch,
+    amber about 1.5 mm apart, the tissue colour at 5 mm and beyond; NaN the tissue colour),
+    so that an exported scene, the report and the app colour a gap alike."""
+    from mvplan.render.colours import gap_transfer_function
+
+    ctf = gap_transfer_function()
+    values = np.asarray(gap_mm, dtype=float).reshape(-1)
+    return np.array([ctf.GetColor(float(v)) for v in values], dtype=float).reshape(-1, 3)
+
+
+def _node_mean(n_nodes: int, faces: IntArray, per_face: FloatArray, area: FloatArray) -> FloatArray:
+    """Area-weighted mean ``(n,)`` over the triangles at each node of a per-triangle value."""
+    total = np.zeros(n_nodes)
+    weight = np.zeros(n_nodes)
+    for corner in range(3):
+        np.add.at(total, faces[:, corner], area * per_face)
+        np.add.at(weight, faces[:, corner], area)
+    return np.asarray(np.divide(total, weight, out=np.zeros(n_nodes), where=weight > 0))
+
+
+def _leaflets(name: str, case: ClosureCase, model: ClosureModel, which: str) -> SceneObject:
+    """The closed leaflet mesh of one case, coloured by gap, with its values; valve frame."""
+    from mvplan.valve.coaptation import DISTANCE_CAP_MM
+
+    mesh, coaptation, closed = model.mesh, case.coaptation, case.result
+    points = np.asarray(closed.leaflet_points, dtype=float)
+    faces = np.asarray(mesh.triangles, dtype=np.int64)
+    corners = points[faces]
+    area = 0.5 * np.linalg.norm(
+        np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1
+    )
+    stress = np.asarray(closed.membrane_stress_mpa, dtype=float)
+    strain = np.asarray(closed.membrane_strain, dtype=float)
+    # The commissural tissue has no other leaflet: NaN there, given the cap (module doc).
+    gap = np.nan_to_num(np.asarray(coaptation.node_distance_mm, float), nan=DISTANCE_CAP_MM)
+    cell_gap = np.asarray(coaptation.triangle_distance_mm, dtype=float)
+    cell_gap = np.nan_to_num(cell_gap, nan=DISTANCE_CAP_MM)
+    n = points.shape[0]
+    tolerance = float(coaptation.contact_tolerance_mm)
+    values = {
+        "gap_mm": gap,
+        "in_contact": np.asarray(coaptation.node_in_contact, dtype=float),
+        "stress_mpa": _node_mean(n, faces, stress, area),
+        "green_strain": _node_mean(n, faces, strain, area),
+        "region": np.array([REGION_CODES[str(r)] for r in mesh.node_regions()], dtype=float),
+        "height_mm": points[:, 2],
+    }
+    cells = {
+        "stress_mpa": stress,
+        "green_strain": strain,
+        "gap_mm": cell_gap,
+        "in_contact": np.asarray(coaptation.triangle_in_contact, dtype=float),
+        "region": np.array([REGION_CODES[str(r)] for r in mesh.labels], dtype=float),
+    }
+    text = (
+        f"{which} leaflets closed under systolic pressure, coloured by the gap to the other "
+        f"leaflet (teal: touching; amber: 1.5 mm; tissue colour: 5 mm or more); in contact: "
+        f"within {tolerance:g} mm"
+    )
+    colours = _rgba(gap_colours(gap))
+    return _valve_object(name, points, faces, colours, values, text, cells)
+
+
+def _chordae(name: str, case: ClosureCase, model: ClosureModel, which: str) -> SceneObject:
+    """The chord segments of one case, tubes from tip to insertion coloured by tension."""
+    from mvplan.render.colours import force_colours
+
+    chordae, closed = model.chordae, case.result
+    n = model.n_leaflet_nodes
+    x = np.asarray(closed.x, dtype=float)
+    segments = chordae.segments(x[:n], x[n : n + 2])
+    tension = np.asarray(closed.chord_tensions_n, dtype=float)
+    spec = chordae.spec
+    area = np.where(
+        chordae.kind == "marginal",
+        spec.marginal_area_mm2 / max(spec.marginal_branches, 1),
+        spec.basal_area_mm2,
+    )
+    radius = np.maximum(np.sqrt(area / np.pi), MIN_CHORD_RADIUS_MM)
+    count = segments.shape[0]
+    values = {
+        "segment": np.arange(1.0, count + 1.0),
+        "tension_n": tension,
+        "basal": (chordae.kind == "basal").astype(float),
+    }
+    text = f"{which} chordae, tip to insertion, coloured by tension (green 0 N to red 4 N)"
+    return _segments_object(
+        name, segments[:, 0], segments[:, 1], radius, force_colours(tension), values, text
+    )
+
+
+def _closure_objects(closure: ClosureOutcome, names: list[str]) -> list[SceneObject]:
+    built = []
+    for name in CLOSURE_OBJECTS:
+        if name not in names:
+            continue
+        which = name.split("_")[1]
+        case = closure.native if which == "native" else closure.repaired
+        assert case is not None  # _missing ruled it out
+        build = _leaflets if name.startswith("leaflets") else _chordae
+        built.append(build(name, case, closure.model, which))
+    return built
+
+
 def scene_objects(
     plan: Plan,
     result: AnnuloplastyResult | None = None,
@@ -589,6 +766,7 @@ def scene_objects(
     *,
     objects: str | Iterable[str] | None = None,
     frame: str = "valve",
+    closure: ClosureOutcome | None = None,
 ) -> list[SceneObject]:
     """Build the objects of a plan's scene as meshes.
 
@@ -605,6 +783,10 @@ def scene_objects(
         :data:`ALIASES`; default every object the plan has.
     frame : str
         ``valve`` (the annulus valve frame) or ``original`` (the input file's coordinates).
+    closure : ClosureOutcome, optional
+        The leaflet closure of this plan and ``result``
+        (:func:`mvplan.workflow.simulate_closure`): adds the leaflets and chordae, native
+        and (with a device) repaired.
 
     Returns
     -------
@@ -619,7 +801,7 @@ def scene_objects(
     """
     to_frame = frame_transform(plan, frame)
     spec = _resolve_spec(plan, spec)
-    names = _chosen(plan, result, objects)
+    names = _chosen(plan, result, objects, closure=closure)
     built = _annuli(plan, result, names)
     if spec is not None and "ring" in names:
         ring = _ring(plan, result, spec)
@@ -627,4 +809,6 @@ def scene_objects(
             built.append(ring)
     if spec is not None and "sutures" in names:
         built.append(_sutures(plan, result, spec))
+    if closure is not None:
+        built += _closure_objects(closure, names)
     return [replace(obj, vertices=to_frame(obj.vertices), frame=frame) for obj in built]

@@ -3,7 +3,10 @@
 This module gathers the numbers and writes the files; it is the report's public entry point.
 :func:`report_data` gathers what a report says about a plan into one JSON-ready dict: the
 input, the ring and why this size, the measurements before and after with their change, the
-suture forces, tissue strain, ring deformation and the solver's figures. The HTML page, the
+suture forces, tissue strain, ring deformation and the solver's figures, the leaflet closure
+(native against repaired: coaptation, orifice, tenting, stenosis proxy, chord forces,
+leaflet stress, the closure solver's figures, the coaptation length at each station) and,
+when given, the closure's sensitivity to its uncertain parameters. The HTML page, the
 CSV table and the JSON file are all written from that dict, so they cannot disagree:
 :func:`report_csv` and :func:`report_json` here, :func:`report_html` in
 :mod:`mvplan.export.report_html` (which lays out the page), with the 3D views rendered by
@@ -12,13 +15,21 @@ CSV table and the JSON file are all written from that dict, so they cannot disag
 :func:`write_report` writes the files side by side (``report.html``, ``report.csv``,
 ``report.json``), each atomically, and turns a file that cannot be written into an
 :class:`~mvplan.errors.InputError` that says why. The page inlines its CSS, its charts (SVG,
-:mod:`mvplan.export.charts`) and its three 3D views (PNG as ``data:`` URIs), so it can be
-mailed or archived alone.
+:mod:`mvplan.export.charts`) and its 3D views (the plan's three and one of each closed valve,
+PNG as ``data:`` URIs), so it can be mailed or archived alone.
 
 Reproducibility: the same plan and result give the same CSV, JSON and HTML bytes, but for two
-things that change from run to run: the date the report was made and the solver's wall time.
-``reproducible=True`` leaves both out (and ``generated=`` fixes the date); the 3D views are
-rendered by the graphics driver and may differ in a few pixels between machines.
+things that change from run to run: the date the report was made and the solvers' wall times
+(the annuloplasty's and each closure's). ``reproducible=True`` leaves them out (and
+``generated=`` fixes the date); the 3D views are rendered by the graphics driver and may
+differ in a few pixels between machines.
+
+A leaflet closure that did not converge (:class:`~mvplan.export.closure.ClosureFailure`) is
+reported as such: a statement at the top of the page and in the closure section, with the
+residual where the solve stopped, and none of that closure's figures (no table column,
+curve or picture of it, in the page, the CSV or the JSON). A repaired closure that failed
+leaves the native one, which converged, and it is shown. Whoever writes such a report
+should still exit as a failed solve does (``mvplan report`` exits 3 after writing it).
 
 Every report says, at the top and in the footer, that mvplan is for research use only.
 """
@@ -36,6 +47,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from mvplan import __version__
 from mvplan.errors import InputError
 from mvplan.geometry.annulus import LANDMARK_NAMES
@@ -47,18 +60,30 @@ from mvplan.planning.annuloplasty import PULLOUT_STRENGTH_N, AnnuloplastyResult
 from mvplan.rings.sizing import LABELS as MEASURE_LABELS
 from mvplan.rings.sizing import SizeRecommendation, recommend_size
 from mvplan.rings.spec import RingSpec
-from mvplan.workflow import ring_spec
+from mvplan.workflow import ClosureCase, ClosureOutcome, ring_spec
 
 from . import charts
+from .closure import ClosureFailure
 from .report_html import DISCLAIMER, report_html
-from .report_views import DEFAULT_IMAGE_SIZE, VIEW_TITLES, png_bytes, render_views
+from .report_views import (
+    DEFAULT_IMAGE_SIZE,
+    VIEW_TITLES,
+    png_bytes,
+    render_closure_views,
+    render_views,
+)
 
 __all__ = [
     "DEFAULT_IMAGE_SIZE",
     "DISCLAIMER",
     "REPORT_FORMAT",
+    "SENSITIVITY_KEYS",
     "VIEW_TITLES",
+    "ClosureFailure",
+    "check_report_path",
+    "closure_section",
     "png_bytes",
+    "render_closure_views",
     "render_views",
     "report_csv",
     "report_data",
@@ -68,8 +93,9 @@ __all__ = [
     "write_report",
 ]
 
-#: Version of the JSON layout of :func:`report_data`.
-REPORT_FORMAT = 1
+#: Version of the JSON layout of :func:`report_data` (2: the leaflet closure and its
+#: sensitivity).
+REPORT_FORMAT = 2
 _SUFFIXES = (".html", ".htm", ".pdf")
 #: Units by key suffix (``_mm2`` before ``_mm``).
 _UNITS: tuple[tuple[str, str], ...] = (
@@ -79,7 +105,24 @@ _UNITS: tuple[tuple[str, str], ...] = (
     ("_deg", "deg"),
     ("_percent", "%"),
     ("_ms", "ms"),
+    ("_ml", "ml"),
+    ("_mpa", "MPa"),
+    ("_mmhg", "mmHg"),
 )
+#: The keys of a sensitivity row (:func:`mvplan.sweep.closure_sensitivity`), in order.
+SENSITIVITY_KEYS: tuple[str, ...] = (
+    "parameter",
+    "scale",
+    "coaptation_length_mean_mm",
+    "coaptation_length_min_mm",
+    "regurgitant_orifice_area_mm2",
+    "closed",
+    "converged",
+    "delta_coaptation_length_mean_mm",
+    "delta_regurgitant_orifice_area_mm2",
+)
+#: 1 mmHg in MPa.
+_MPA_PER_MMHG = 0.101325 / 760.0
 
 
 # -- the numbers -----------------------------------------------------------------------------
@@ -94,6 +137,9 @@ def report_data(
     generated: datetime | None = None,
     timing: bool = True,
     plan_file: str | None = None,
+    closure: ClosureOutcome | None = None,
+    closure_failure: ClosureFailure | None = None,
+    sensitivity: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Everything a report says, as a JSON-ready dict (the HTML, CSV and JSON are made of it).
 
@@ -112,21 +158,36 @@ def report_data(
     generated : datetime, optional
         When the report was made (None: no date, as in a reproducible report).
     timing : bool
-        Include the solver's wall time (it differs from run to run of the same plan).
+        Include the solvers' wall times (they differ from run to run of the same plan).
     plan_file : str, optional
         The plan file's name (only its base name is kept).
+    closure : ClosureOutcome, optional
+        The leaflet closure of this plan and ``result``
+        (:func:`mvplan.workflow.simulate_closure`, or the outcome of
+        :func:`mvplan.export.closure.closure_or_failure`); None: not simulated.
+    closure_failure : ClosureFailure, optional
+        A closure that did not converge (:func:`mvplan.export.closure.closure_or_failure`):
+        the report says so and shows none of its figures. With a failed native closure
+        ``closure`` is None; with a failed repaired one it holds the native closure alone.
+    sensitivity : sequence of dict, optional
+        Rows of :func:`mvplan.sweep.closure_sensitivity` (keys :data:`SENSITIVITY_KEYS`):
+        the closure with each uncertain parameter scaled.
 
     Returns
     -------
     dict
         Keys ``report``, ``input``, ``ring``, ``sizing``, ``simulation``, ``measurements``,
         ``sutures``, ``suture_summary``, ``tissue_strain``, ``ring_deformation``,
-        ``solver``; lengths mm, areas mm2, forces N, angles and rotations deg, strain %.
+        ``solver``, ``closure`` (:func:`closure_section`) and ``sensitivity`` (None or a
+        list of rows); lengths mm, areas mm2, volumes ml, forces N, stresses MPa, angles
+        and rotations deg, strain % (the leaflet strain, a Green-Lagrange strain, as a
+        fraction).
 
     Raises
     ------
     InputError
-        A recommendation for another ring than the plan's.
+        A recommendation for another ring than the plan's, or a failure named for a
+        closure that is there.
     """
     if plan.ring is not None and spec is None:
         spec = ring_spec(plan)
@@ -164,6 +225,8 @@ def report_data(
         "simulation": {"simulated": result is not None, "note": note},
         "measurements": _measurement_rows(pre.to_dict(), figures),
         **_result_sections(figures, plan, timing),
+        "closure": closure_section(closure, closure_failure, timing=timing),
+        "sensitivity": None if sensitivity is None else _sensitivity_rows(sensitivity),
     }
 
 
@@ -348,6 +411,176 @@ def _result_sections(figures: Mapping[str, Any] | None, plan: Plan, timing: bool
     }
 
 
+#: The notes of the closure section by status.
+_CLOSURE_NOTES = {
+    "not simulated": "The leaflet closure was not simulated.",
+    "converged": (
+        "Leaflets built stress-free on the native annulus, held by their chordae and closed "
+        "by systolic pressure: on the native annulus and, with the device, carried to the "
+        "reshaped annulus (DESIGN.md section 6)."
+    ),
+}
+
+
+def closure_section(
+    closure: ClosureOutcome | None,
+    failure: ClosureFailure | None = None,
+    *,
+    timing: bool = True,
+) -> dict[str, Any]:
+    """The ``closure`` key of :func:`report_data`.
+
+    Parameters
+    ----------
+    closure : ClosureOutcome or None
+    failure : ClosureFailure, optional
+    timing : bool
+        Include each closure solve's wall time (``time_ms``).
+
+    Returns
+    -------
+    dict
+        ``status`` (``"converged"``, ``"not converged"`` or ``"not simulated"``), ``note``
+        (one paragraph for a reader), ``failure`` (:meth:`ClosureFailure.to_dict` or
+        None), ``model`` (mesh, chordae, pressure and tolerances, or None), ``native`` and
+        ``repaired`` (the figures of each converged closure, :meth:`ClosureCase.to_dict`
+        with the solver's figures flattened, or None), ``stations`` (one dict per station
+        along the anterior free edge: ``station``, ``u``, ``from_alc_percent``,
+        ``central``, ``native_mm``, ``repaired_mm``) and ``ends`` (the commissures at 0
+        and 100 % of that axis).
+
+    Raises
+    ------
+    InputError
+        A failure named for a closure that is there, or a failed native closure with an
+        outcome.
+    """
+    if failure is not None:
+        present = closure is not None and (
+            failure.case == "native" or getattr(closure, failure.case) is not None
+        )
+        if present:
+            raise InputError(
+                f"the report was given a {failure.case} closure and a failure of it: give one"
+            )
+    if closure is None and failure is None:
+        status = "not simulated"
+    else:
+        status = "converged" if failure is None else "not converged"
+    if failure is None:
+        note = _CLOSURE_NOTES[status]
+    elif failure.case == "native":
+        note = (
+            f"{failure.sentence()} A solve that did not converge gives no answer: no closure "
+            "figures are shown."
+        )
+    else:
+        note = (
+            f"{failure.sentence()} A solve that did not converge gives no answer: only the "
+            "native closure, which converged, is shown."
+        )
+    out: dict[str, Any] = {
+        "status": status,
+        "note": note,
+        "failure": None if failure is None else failure.to_dict(),
+        "model": None,
+        "native": None,
+        "repaired": None,
+        "stations": [],
+        "ends": ["ALC", "PMC"],
+    }
+    if closure is None:
+        return out
+    summary = closure.to_dict()["model"]
+    settings = closure.model.settings
+    out["model"] = {
+        "resolution": summary["resolution"],
+        "leaflet_nodes": summary["leaflet_nodes"],
+        "triangles": summary["triangles"],
+        "chord_segments": summary["chord_segments"],
+        "papillary_tips_estimated": summary["papillary_tips_estimated"],
+        "pressure_mpa": summary["pressure_mpa"],
+        "pressure_mmhg": round(summary["pressure_mpa"] / _MPA_PER_MMHG, 1),
+        "contact_tolerance_mm": summary["contact_tolerance_mm"],
+        "tolerance": settings.rtol,
+        **{k: v for k, v in summary["leaflets"].items() if isinstance(v, int | float)},
+    }
+    out["native"] = _closure_case(closure.native, timing)
+    if closure.repaired is not None:
+        out["repaired"] = _closure_case(closure.repaired, timing)
+    out["stations"], out["ends"] = _stations(closure)
+    return out
+
+
+def _closure_case(case: ClosureCase, timing: bool) -> dict[str, Any]:
+    figures = case.to_dict()
+    solver = figures.pop("solver")
+    figures["converged"] = solver["converged"]
+    figures["relative_residual"] = solver["residual"]
+    figures["iterations"] = solver["iterations"]
+    if timing:
+        figures["time_ms"] = solver["time_ms"]
+    return {k: _plain(v) for k, v in figures.items()}
+
+
+def _stations(closure: ClosureOutcome) -> tuple[list[dict[str, Any]], list[str]]:
+    """Stations along the anterior free edge, placed from its ALC end (the surgeon's left)."""
+    native = closure.native.coaptation
+    u = np.asarray(native.station_u, dtype=float)
+    n = u.size
+    marks = closure.model.mesh.landmark_u
+    relative = 100.0 * (np.arange(n) + 0.5) / n
+    ends = ["ALC", "PMC"]
+    if n and "ALC" in marks and "PMC" in marks:
+
+        def apart(a: float, b: float) -> float:
+            d = abs(a - b) % 1.0
+            return min(d, 1.0 - d)
+
+        if apart(u[0], marks["PMC"]) < apart(u[0], marks["ALC"]):
+            relative = 100.0 - relative  # the stations run from PMC to ALC
+    else:
+        ends = ["start", "end"]
+    repaired = closure.repaired.coaptation if closure.repaired is not None else None
+    rows = []
+    for k in np.argsort(relative, kind="stable"):
+        rows.append(
+            {
+                "station": int(k) + 1,
+                "u": round(float(u[k]), 6),
+                "from_alc_percent": round(float(relative[k]), 4),
+                "central": bool(native.station_central[k]),
+                "native_mm": round(float(native.coaptation_length_mm[k]), 4),
+                "repaired_mm": None
+                if repaired is None
+                else round(float(repaired.coaptation_length_mm[k]), 4),
+            }
+        )
+    return rows, ends
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python number or bool it holds (JSON-ready)."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _sensitivity_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The sensitivity rows, JSON-ready: :data:`SENSITIVITY_KEYS` first (None where a row
+    lacks one), then any other key a row has."""
+    out = []
+    for row in rows:
+        known = {k: _plain(row.get(k)) for k in SENSITIVITY_KEYS}
+        extra = {str(k): _plain(v) for k, v in row.items() if k not in known}
+        out.append({**known, **extra})
+    return out
+
+
 def _unit(key: str) -> str:
     """The unit a key names by its suffix (``_mm``, ``_n``, ``_percent``...), or ``""``."""
     for suffix, unit in _UNITS:
@@ -432,6 +665,28 @@ def report_rows(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any, s
     summary = data["suture_summary"] or {}
     for region, strength in summary.get("pullout_strength_n", {}).items():
         yield "suture_summary", region, "pullout_strength_n", strength, "N"
+    yield from _closure_rows(data["closure"])
+    for row in data["sensitivity"] or []:
+        item = f"{row['parameter']} x{_csv_value(row['scale'])}"
+        for key, value in row.items():
+            if key not in ("parameter", "scale") and not isinstance(value, list | dict):
+                yield "sensitivity", item, key, value, _unit(key)
+
+
+def _closure_rows(closure: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any, str]]:
+    """The CSV rows of the ``closure`` key (:func:`closure_section`)."""
+    yield "closure", "", "status", closure["status"], ""
+    for key, value in (closure["failure"] or {}).items():
+        yield "closure_failure", "", key, value, ""
+    for key, value in (closure["model"] or {}).items():
+        yield "closure_model", "", key, value, _unit(key)
+    for case in ("native", "repaired"):
+        for key, value in (closure[case] or {}).items():
+            yield "closure", case, key, value, _unit(key)
+    for station in closure["stations"]:
+        for key, value in station.items():
+            if key != "station":
+                yield "coaptation_station", str(station["station"]), key, value, _unit(key)
 
 
 def report_csv(data: Mapping[str, Any]) -> str:
@@ -486,6 +741,17 @@ def report_json(data: Mapping[str, Any]) -> str:
 # -- files ------------------------------------------------------------------------------------
 
 
+def check_report_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path if a report can be written there, else an :class:`InputError`
+    (a name not ending in ``.html`` or ``.pdf``, a folder missing or not writable, a PDF
+    without WeasyPrint): what :func:`write_report` checks first, for callers with long work
+    to do before it (a closure solve)."""
+    target = _check_target(path)
+    if target.suffix.lower() == ".pdf":
+        _weasyprint()
+    return target
+
+
 def _check_target(path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     if target.suffix.lower() not in _SUFFIXES:
@@ -535,19 +801,24 @@ def write_report(
     plan_file: str | None = None,
     generated: datetime | None = None,
     reproducible: bool = False,
+    closure: ClosureOutcome | None = None,
+    closure_failure: ClosureFailure | None = None,
+    sensitivity: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[Path]:
     """Write the plan report and its numbers: ``NAME.html`` (or ``.pdf``), ``.csv``, ``.json``.
 
     Parameters
     ----------
-    plan, result, spec, recommendation
-        As :func:`report_data` (``spec`` None: the plan's own ring).
+    plan, result, spec, recommendation, closure, closure_failure, sensitivity
+        As :func:`report_data` (``spec`` None: the plan's own ring). A closure failure is
+        written into the report (it is not raised): the caller decides how to exit.
     path : path
         The report, ending in ``.html`` (a self-contained page) or ``.pdf`` (needs the
         optional WeasyPrint); the CSV and JSON files go beside it with the same stem. Each
         file is written atomically.
     images : bool
-        Render the three 3D views off screen (VTK); False leaves them out.
+        Render the three 3D views, and a view of each closed valve, off screen (VTK);
+        False leaves them out.
     size : (int, int)
         Width and height of each view, pixels.
     background : str or RGB
@@ -557,7 +828,7 @@ def write_report(
     generated : datetime, optional
         The date to print (default: now).
     reproducible : bool
-        Leave out the date and the solver's wall time: the same plan then gives the same
+        Leave out the date and the solvers' wall times: the same plan then gives the same
         bytes (the 3D views aside, which the graphics driver draws).
 
     Returns
@@ -569,7 +840,8 @@ def write_report(
     ------
     InputError
         A bad file name or a folder that cannot be written, a bad image size or background,
-        a PDF without WeasyPrint, a recommendation for another ring.
+        a PDF without WeasyPrint, a recommendation for another ring, a closure and a
+        failure of the same case.
     """
     target = _check_target(path)
     pdf = target.suffix.lower() == ".pdf"
@@ -580,14 +852,32 @@ def write_report(
     when = None if reproducible else (generated or datetime.now().astimezone())
     timing = not reproducible
     data = report_data(
-        plan, result, spec, recommendation, generated=when, timing=timing, plan_file=plan_file
+        plan,
+        result,
+        spec,
+        recommendation,
+        generated=when,
+        timing=timing,
+        plan_file=plan_file,
+        closure=closure,
+        closure_failure=closure_failure,
+        sensitivity=sensitivity,
     )
     if plan.ring is None:
         spec, result = None, None
     after = None if result is None else saddle_profile(result.annulus_after, plan.annulus.plane)
     profile = charts.saddle_profile_chart(saddle_profile(plan.annulus), after)
     views = render_views(plan, spec, result, size=size, background=background) if images else {}
-    page = report_html(data, profile_svg=profile, views=views, image_size=(size[0], size[1]))
+    closure_views = {}
+    if images and closure is not None:
+        closure_views = render_closure_views(closure, size=size, background=background)
+    page = report_html(
+        data,
+        profile_svg=profile,
+        views=views,
+        image_size=(size[0], size[1]),
+        closure_views=closure_views,
+    )
     files = [
         (target, _pdf_bytes(page) if pdf else page.encode("utf-8")),
         (target.with_suffix(".csv"), report_csv(data).encode("utf-8")),

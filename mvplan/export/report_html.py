@@ -3,7 +3,10 @@
 :func:`report_html` lays out the dict of :func:`mvplan.export.report.report_data` as the
 report page: the disclaimer, the input, the ring and why this size, the measurements before
 and after, the suture forces with their chart, tissue strain, ring deformation, the solver's
-figures and the 3D views. The CSS, the SVG charts (:mod:`mvplan.export.charts`) and the PNG
+figures, the leaflet closure (native against repaired, the coaptation length chart, a view of
+each closed valve, the sensitivity table) and the 3D views. A closure that did not converge
+is stated at the top of the page and in its section, and none of its figures is shown. The
+CSS, the SVG charts (:mod:`mvplan.export.charts`) and the PNG
 views (:mod:`mvplan.export.report_views`, as ``data:`` URIs) are inline, so the page can be
 mailed or archived alone. Table rows carry ``data-key`` and cells ``data-col`` (the JSON key
 of their value), so the page can be read back and checked against the JSON.
@@ -22,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import charts
-from .report_views import DEFAULT_IMAGE_SIZE, VIEW_TITLES
+from .report_views import CLOSURE_PANELS, DEFAULT_IMAGE_SIZE, VIEW_TITLES
 
 __all__ = ["DISCLAIMER", "report_html"]
 
@@ -37,6 +40,8 @@ h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 17px; margin: 26px 0 
 .sub { color: #555; margin: 0 0 10px; }
 .disclaimer { border: 2px solid #b03a2e; background: #fdedec; color: #7b241c; padding: 8px 12px;
   font-weight: bold; margin: 10px 0; }
+.alert { border: 3px solid #922b21; background: #f9e0dc; color: #641e16; padding: 10px 14px;
+  font-weight: bold; font-size: 16px; margin: 10px 0; }
 table { border-collapse: collapse; margin: 6px 0 10px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 thead th { background: #f2f4f7; }
@@ -77,6 +82,39 @@ _SOLVER_ROWS = (
     ("annulus_nodes", "Annulus nodes", "", ""),
     ("ring_nodes", "Ring nodes", "", ""),
 )
+
+
+#: Rows of the closure table: (key, label, format spec or "" for text, unit). Definitions:
+#: :mod:`mvplan.valve.coaptation`.
+_CLOSURE_ROWS = (
+    ("coaptation_length_min_mm", "Coaptation length, least (central stations)", ".1f", "mm"),
+    ("coaptation_length_mean_mm", "Coaptation length, mean (central stations)", ".1f", "mm"),
+    ("contact_fraction", "Central stations in contact", ".0%", ""),
+    ("coaptation_area_mm2", "Coaptation area", ".0f", "mm2"),
+    ("regurgitant_orifice_area_mm2", "Regurgitant orifice (systole)", ".1f", "mm2"),
+    ("closed", "Valve closed (orifice below 5 mm2)", "", ""),
+    ("tenting_height_mm", "Tenting height (coaptation depth)", ".1f", "mm"),
+    ("tenting_area_mm2", "Tenting area (long-axis cut)", ".0f", "mm2"),
+    ("tenting_volume_ml", "Tenting volume", ".2f", "ml"),
+    ("diastolic_orifice_proxy_mm2", "Diastolic orifice (proxy)", ".0f", "mm2"),
+    ("stenosis_warning", "Stenosis warning (proxy below 150 mm2)", "", ""),
+    ("chord_force_max_n", "Chord force, most", ".2f", "N"),
+    ("chord_force_sum_n", "Chord force, sum", ".1f", "N"),
+    ("leaflet_stress_p95_mpa", "Leaflet stress, 95th percentile", ".3f", "MPa"),
+    ("leaflet_strain_p95", "Leaflet strain (Green-Lagrange), 95th percentile", ".3f", ""),
+    ("pressure_follower_error", "Pressure follower error (relative)", ".2f", ""),
+    ("converged", "Solver converged", "", ""),
+    ("relative_residual", "Solver relative residual", ".2e", ""),
+    ("iterations", "Newton iterations", "", ""),
+    ("time_ms", "Solver time", ".0f", "ms"),
+)
+#: Closure rows flagged when a case has them at this value.
+_CLOSURE_FLAGS = {"closed": False, "stenosis_warning": True}
+#: Names of the parameters of a sensitivity row.
+_SENSITIVITY_LABELS = {
+    "chord_rest_length": "Chord rest length",
+    "leaflet_stiffness": "Leaflet stiffness",
+}
 
 
 def _e(text: Any) -> str:
@@ -154,7 +192,11 @@ def _header(data: Mapping[str, Any]) -> str:
     ]
     if meta["plan_notes"]:
         out.append(_note(f"Notes: {meta['plan_notes']}"))
-    out.append(f'<p id="status">{_e(data["simulation"]["note"])}</p></header>')
+    out.append(f'<p id="status">{_e(data["simulation"]["note"])}</p>')
+    closure = data["closure"]
+    if closure["status"] == "not converged":
+        out.append(f'<p class="alert" id="closure-alert" role="alert">{_e(closure["note"])}</p>')
+    out.append("</header>")
     return "\n".join(out)
 
 
@@ -321,6 +363,206 @@ def _mechanics_html(data: Mapping[str, Any]) -> str:
     )
 
 
+def _img(png: bytes, size: tuple[int, int], alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<img src="data:image/png;base64,{data}" width="{size[0]}" height="{size[1]}" '
+        f'alt="{_e(alt)}">'
+    )
+
+
+def _closure_model_line(model: Mapping[str, Any]) -> str:
+    tips = "estimated from the annulus" if model["papillary_tips_estimated"] else "as given"
+    return (
+        f"{model['resolution'].capitalize()} leaflet mesh ({model['leaflet_nodes']} nodes, "
+        f"{model['triangles']} triangles; anterior leaflet {model['anterior_height_mm']:g} mm, "
+        f"posterior {model['posterior_height_mm']:g} mm high), {model['chord_segments']} chord "
+        f"segments to the papillary tips ({tips}), systolic pressure "
+        f"{model['pressure_mmhg']:.0f} mmHg ({model['pressure_mpa']:g} MPa); in contact: "
+        f"closer than {model['contact_tolerance_mm']:g} mm; converged: residual force below "
+        f"{model['tolerance']:.0e} of the pressure load."
+    )
+
+
+def _closure_table(closure: Mapping[str, Any]) -> str:
+    failure = closure["failure"]
+    cases = [("native", "Native")]
+    if closure["repaired"] is not None:
+        cases.append(("repaired", "With ring"))
+    elif failure is not None and failure["case"] == "repaired":
+        cases.append(("repaired", "With ring: did not converge"))
+    rows = []
+    for key, label, fmt, unit in _CLOSURE_ROWS:
+        present = [closure[c] for c, _ in cases if closure[c] is not None]
+        if not any(key in figures for figures in present):
+            continue  # time_ms in a reproducible report
+        cells, flagged = [], False
+        for case, _ in cases:
+            figures = closure[case]
+            if figures is None:
+                # A failed solve gives no figure, only how far the solver got.
+                cell = "&#8212;"
+                if key == "converged":
+                    cell, flagged = "no", True
+                elif key == "relative_residual":
+                    cell = _fmt(failure["relative_residual"], fmt)
+                cells.append((case, cell))
+                continue
+            value = figures.get(key)
+            cells.append(
+                (case, _fmt(value, fmt) + (f" {unit}" if unit and value is not None else ""))
+            )
+            flagged = flagged or (key in _CLOSURE_FLAGS and value == _CLOSURE_FLAGS[key])
+        rows.append((key, label, flagged, cells))
+    return _grid("closure-table", ["", *(title for _, title in cases)], rows)
+
+
+def _closure_warnings(closure: Mapping[str, Any]) -> list[str]:
+    notes = []
+    for case, name in (("native", "native"), ("repaired", "repaired")):
+        figures = closure[case]
+        if figures is None:
+            continue
+        if not figures["closed"]:
+            notes.append(
+                f"The {name} valve does not close: a regurgitant orifice of "
+                f"{figures['regurgitant_orifice_area_mm2']:.1f} mm2 stays open (closed below "
+                "5 mm2)."
+            )
+        if figures["stenosis_warning"]:
+            area_cm2 = figures["diastolic_orifice_proxy_mm2"] / 100.0
+            notes.append(
+                f"Warning: the {name} annulus leaves {area_cm2:.2f} cm2 of diastolic orifice "
+                "(proxy; below 1.5 cm2): risk of functional mitral stenosis."
+            )
+    return [_note(n, "warn") for n in notes]
+
+
+def _coaptation_chart(closure: Mapping[str, Any]) -> str:
+    stations = closure["stations"]
+    if not stations:
+        return ""
+    repaired = None
+    if closure["repaired"] is not None:
+        repaired = [s["repaired_mm"] for s in stations]
+    svg = charts.coaptation_length_chart(
+        [s["from_alc_percent"] for s in stations],
+        [s["native_mm"] for s in stations],
+        repaired,
+        central=[s["central"] for s in stations],
+        numbers=[s["station"] for s in stations],
+        ends=(closure["ends"][0], closure["ends"][1]),
+    )
+    caption = (
+        "Coaptation length at each station along the anterior free edge, from "
+        f"{closure['ends'][0]} (the surgeon's left) to {closure['ends'][1]}: the height of the "
+        "band where the leaflets touch (0: no contact); shaded: the central stations that "
+        "the table summarises."
+    )
+    return f'<figure id="coaptation-chart">{svg}<figcaption>{_e(caption)}</figcaption></figure>'
+
+
+def _closure_views(views: Mapping[str, bytes], size: tuple[int, int]) -> list[str]:
+    left, right = CLOSURE_PANELS
+    out = []
+    for case, png in views.items():
+        title = "Native valve" if case == "native" else "Valve with the ring"
+        caption = (
+            f"{title}, closed: left, {left[0].lower()}{left[1:]}; right, {right[0].lower()}"
+            f"{right[1:]}. Coloured by the gap to the other leaflet: teal where they touch, "
+            "amber 1.5 mm apart, the tissue colour 5 mm or more."
+        )
+        out.append(
+            f'<figure class="closure-view" data-closure-view="{_e(case)}">'
+            f"{_img(png, size, title)}<figcaption>{_e(caption)}</figcaption></figure>"
+        )
+    return out
+
+
+def _sensitivity_html(rows: Sequence[Mapping[str, Any]], repaired: bool) -> str:
+    scales = [float(r["scale"]) for r in rows if isinstance(r.get("scale"), int | float)]
+    spread = max((abs(v - 1.0) for v in scales), default=0.0)
+    title = f"Sensitivity (±{100 * spread:.0f} %)" if spread else "Sensitivity"
+    grid, errors = [], []
+    for row in rows:
+        converged = bool(row.get("converged"))
+        parameter = str(row.get("parameter"))
+        label = f"{_SENSITIVITY_LABELS.get(parameter, parameter)} × {_fmt(row.get('scale'), 'g')}"
+        if not converged and row.get("error"):
+            errors.append(_note(f"{label}: {row['error']}", "warn"))
+        columns = (
+            ("coaptation_length_mean_mm", ".1f"),
+            ("delta_coaptation_length_mean_mm", "+.1f"),
+            ("coaptation_length_min_mm", ".1f"),
+            ("regurgitant_orifice_area_mm2", ".2f"),
+            ("delta_regurgitant_orifice_area_mm2", "+.2f"),
+            ("closed", ""),
+        )
+        # A perturbed solve that did not converge gives no figures.
+        cells = [(c, _fmt(row.get(c), f) if converged else "&#8212;") for c, f in columns]
+        cells.append(("converged", "yes" if converged else "did not converge"))
+        grid.append((f"{parameter}:{row.get('scale')}", label, not converged, cells))
+    head = [
+        "Parameter scaled",
+        "Coaptation length, mean (mm)",
+        "Change (mm)",
+        "Coaptation length, least (mm)",
+        "Regurgitant orifice (mm2)",
+        "Change (mm2)",
+        "Closed",
+        "Converged",
+    ]
+    which = "closure with the ring" if repaired else "native closure"
+    note = _note(
+        f"The {which} solved again with one uncertain parameter scaled at a time "
+        "(every chord's rest length; the stiffness of both leaflets); changes from the "
+        "closure above. A solve that did not converge gives no figures."
+    )
+    return "\n".join(
+        [
+            f'<h3 id="sensitivity">{_e(title)}</h3>',
+            _grid("sensitivity-table", head, grid),
+            note,
+            *errors,
+        ]
+    )
+
+
+def _closure_html(
+    closure: Mapping[str, Any],
+    sensitivity: Sequence[Mapping[str, Any]] | None,
+    views: Mapping[str, bytes],
+    size: tuple[int, int],
+) -> str:
+    parts = []
+    if closure["status"] == "not converged":
+        parts.append(f'<p class="alert" role="alert">{_e(closure["note"])}</p>')
+    elif closure["status"] == "not simulated":
+        parts.append(f"<p>{_e(closure['note'])}</p>")
+    if closure["model"] is not None:
+        if closure["status"] == "converged":
+            parts.append(_note(closure["note"]))
+        parts.append(f'<p id="closure-model">{_e(_closure_model_line(closure["model"]))}</p>')
+        parts.append(_closure_table(closure))
+        parts += _closure_warnings(closure)
+        parts.append(
+            _note(
+                "Coaptation length: the band where the leaflets touch along each station's "
+                "ruling, summarised over the middle two thirds of the anterior free edge. "
+                "Regurgitant orifice: the annulus area, projected on its plane, that no "
+                "leaflet covers. Tenting: the leaflets' depth below the annulus plane. "
+                "Diastolic orifice: the annulus area the open leaflets would leave (a proxy). "
+                "Follower error: the pressure model's difference from a true follower load. "
+                "Definitions: mvplan.valve.coaptation."
+            )
+        )
+        parts.append(_coaptation_chart(closure))
+        parts += _closure_views(views, size)
+    if sensitivity:
+        parts.append(_sensitivity_html(sensitivity, closure["repaired"] is not None))
+    return _section("closure", "Leaflet closure", *parts)
+
+
 def _views_html(views: Mapping[str, bytes], size: tuple[int, int]) -> str:
     figures = []
     for name, png in views.items():
@@ -340,6 +582,7 @@ def report_html(
     profile_svg: str | None = None,
     views: Mapping[str, bytes] | None = None,
     image_size: tuple[int, int] = DEFAULT_IMAGE_SIZE,
+    closure_views: Mapping[str, bytes] | None = None,
 ) -> str:
     """The report page: one self-contained HTML document (CSS, charts and images inline).
 
@@ -354,6 +597,9 @@ def report_html(
         (:func:`mvplan.export.report_views.render_views`).
     image_size : (int, int)
         Width and height of the views, pixels.
+    closure_views : mapping of str to bytes, optional
+        PNG images of the closed valves by case, ``native`` and ``repaired``
+        (:func:`mvplan.export.report_views.render_closure_views`), of ``image_size``.
 
     Returns
     -------
@@ -388,6 +634,7 @@ def report_html(
             profile,
             _sutures_html(data),
             _mechanics_html(data),
+            _closure_html(data["closure"], data["sensitivity"], closure_views or {}, image_size),
             _views_html(views or {}, image_size),
             footer,
             "</body></html>\n",

@@ -4,23 +4,29 @@
 suffix           what is written
 ================ ============================================================================
 ``.glb``         binary glTF 2.0: one named node and mesh per object, vertex colours
-                 (``COLOR_0``), the values as custom attributes (``_height_mm``, ...)
+                 (``COLOR_0``), the values as custom attributes (``_height_mm``, ...);
+                 the leaflets with a double-sided material (a membrane is seen from both
+                 sides)
 ``.gltf``        the same as JSON with its buffer embedded (base64), so it is one file
 ``.vtp``         one VTK polydata of every object: point arrays ``colour`` (RGBA), the
-                 values (NaN where an object has none) and ``object_id``; cell array
-                 ``object`` (the object's name); field data ``object_names``
+                 values (NaN where an object has none) and ``object_id``; cell arrays
+                 ``object`` (the object's name) and the per-triangle values (NaN where an
+                 object has none); field data ``object_names``
 ``.vtm``         a VTK multiblock with one named block per object, each a ``.vtp`` in a
-                 folder named after the file (``plan.vtm`` + ``plan/ring.vtp``...)
+                 folder named after the file (``plan.vtm`` + ``plan/ring.vtp``...), with
+                 its point and cell values
 ``.obj``         one file, one ``o`` group per object, vertex colours as ``v x y z r g b``
 ``.stl``         one file per object, ``plan.<object>.stl`` (STL holds one unnamed mesh
                  and no colour)
-``.ply``         one file per object, ``plan.<object>.ply``, with vertex colours and values
+``.ply``         one file per object, ``plan.<object>.ply``, with vertex colours, the
+                 values and the per-triangle values (face properties)
 ================ ============================================================================
 
 Coordinates are mm in every format (glTF's convention is metres: the files say ``mm`` in
-their ``extras``, and a viewer may need a 0.001 scale). OBJ and STL hold no values. Every
-file is written atomically (:func:`mvplan.io.atomic.write_atomic`): an interrupted export
-leaves the previous file, never part of one.
+their ``extras``, and a viewer may need a 0.001 scale). OBJ and STL hold no values; glTF
+holds no per-triangle values (only the per-vertex ones). Every file is written atomically
+(:func:`mvplan.io.atomic.write_atomic`): an interrupted export leaves the previous file,
+never part of one.
 """
 
 from __future__ import annotations
@@ -100,6 +106,8 @@ def _trimesh(obj: SceneObject) -> trimesh.Trimesh:
     )
     for key, values in obj.values.items():
         mesh.vertex_attributes[key] = np.asarray(values, dtype=np.float64)
+    for key, values in obj.cell_values.items():
+        mesh.face_attributes[key] = np.asarray(values, dtype=np.float64)
     mesh.units = "mm"
     mesh.metadata.update({"description": obj.description, "frame": obj.frame})
     return mesh
@@ -115,17 +123,53 @@ def _trimesh_scene(objects: Sequence[SceneObject], frame: str) -> trimesh.Scene:
     return scene
 
 
+#: Prefix of the objects drawn double-sided in glTF: open membranes, seen from both sides.
+DOUBLE_SIDED_PREFIX = "leaflets"
+#: Their material: white (the vertex colours show through), matte, not metallic.
+_MEMBRANE_MATERIAL: dict[str, Any] = {
+    "name": "membrane",
+    "doubleSided": True,
+    "pbrMetallicRoughness": {
+        "baseColorFactor": [1.0, 1.0, 1.0, 1.0],
+        "metallicFactor": 0.0,
+        "roughnessFactor": 0.8,
+    },
+}
+
+
+def _double_sided(tree: dict[str, Any]) -> None:
+    """glTF tree post-processor: give the leaflet meshes a double-sided material (the
+    default material is single-sided, so a membrane would vanish seen from behind)."""
+    meshes = [
+        m for m in tree.get("meshes", []) if m.get("name", "").startswith(DOUBLE_SIDED_PREFIX)
+    ]
+    if not meshes:
+        return
+    materials = tree.setdefault("materials", [])
+    index = len(materials)
+    materials.append(dict(_MEMBRANE_MATERIAL))
+    for mesh in meshes:
+        for primitive in mesh.get("primitives", []):
+            primitive["material"] = index
+
+
 def _write_glb(objects: Sequence[SceneObject], target: Path, frame: str) -> list[Path]:
     from trimesh.exchange.gltf import export_glb
 
-    return [_write(target, export_glb(_trimesh_scene(objects, frame)))]
+    scene = _trimesh_scene(objects, frame)
+    return [_write(target, export_glb(scene, tree_postprocessor=_double_sided))]
 
 
 def _write_gltf(objects: Sequence[SceneObject], target: Path, frame: str) -> list[Path]:
     from trimesh.exchange.gltf import export_gltf
 
     # One buffer, embedded: a single self-contained file that is replaced atomically.
-    files = export_gltf(_trimesh_scene(objects, frame), merge_buffers=True, embed_buffers=True)
+    files = export_gltf(
+        _trimesh_scene(objects, frame),
+        merge_buffers=True,
+        embed_buffers=True,
+        tree_postprocessor=_double_sided,
+    )
     return [_write(target, files["model.gltf"])]
 
 
@@ -172,6 +216,7 @@ def _polydata(
     colours: np.ndarray,
     values: dict[str, np.ndarray],
     frame: str,
+    cell_values: dict[str, np.ndarray] | None = None,
 ) -> vtkPolyData:
     from vtkmodules.util.numpy_support import numpy_to_vtk
 
@@ -188,6 +233,10 @@ def _polydata(
         vtk_array = numpy_to_vtk(np.ascontiguousarray(array, dtype=np.float64), deep=True)
         vtk_array.SetName(key)
         point_data.AddArray(vtk_array)
+    for key, array in (cell_values or {}).items():
+        vtk_array = numpy_to_vtk(np.ascontiguousarray(array, dtype=np.float64), deep=True)
+        vtk_array.SetName(key)
+        poly.GetCellData().AddArray(vtk_array)
     for key, text in (("units", "mm"), ("frame", frame), ("generator", GENERATOR)):
         poly.GetFieldData().AddArray(_strings(key, [text]))
     return poly
@@ -219,7 +268,8 @@ def _strings(name: str, texts: Sequence[str]) -> vtkStringArray:
 
 def _object_polydata(obj: SceneObject, frame: str) -> vtkPolyData:
     values = {k: np.asarray(v, dtype=float) for k, v in obj.values.items()}
-    poly = _polydata(obj.vertices, obj.faces, obj.colours, values, frame)
+    cells = {k: np.asarray(v, dtype=float) for k, v in obj.cell_values.items()}
+    poly = _polydata(obj.vertices, obj.faces, obj.colours, values, frame, cells)
     poly.GetFieldData().AddArray(_strings("object", [obj.name]))
     return poly
 
@@ -240,12 +290,25 @@ def _write_vtp(objects: Sequence[SceneObject], target: Path, frame: str) -> list
         )
         for k in keys
     }
+    # The same for the per-triangle values.
+    cell_counts = [obj.faces.shape[0] for obj in objects]
+    cell_keys = list(dict.fromkeys(k for obj in objects for k in obj.cell_values))
+    cells = {
+        k: np.concatenate(
+            [
+                np.asarray(obj.cell_values.get(k, np.full(n, np.nan)), float)
+                for obj, n in zip(objects, cell_counts, strict=True)
+            ]
+        )
+        for k in cell_keys
+    }
     poly = _polydata(
         np.vstack([obj.vertices for obj in objects]),
         np.vstack([obj.faces + offsets[i] for i, obj in enumerate(objects)]),
         np.vstack([obj.colours for obj in objects]),
         values,
         frame,
+        cells,
     )
     ids = np.repeat(np.arange(len(objects), dtype=np.int32), counts)
     id_array = numpy_to_vtk(ids, deep=True)

@@ -1,5 +1,7 @@
 """Fixtures of the export tests: the healthy sample planned with a ring and with a band,
-each simulated once for the session, and off-screen VTK with no display.
+each simulated once for the session, the ring plan's leaflet closure (native and repaired,
+solved once for the session: about 30 s on the coarse mesh), and off-screen VTK with no
+display.
 
 The environment for off-screen rendering is set here, before any test module imports VTK
 (ENVIRONMENT.md); nothing imported above the call loads VTK.
@@ -17,7 +19,7 @@ from mvplan.geometry.annulus import Annulus
 from mvplan.headless import configure_headless
 from mvplan.io.load import load_annulus
 from mvplan.planning.annuloplasty import AnnuloplastyResult
-from mvplan.workflow import MadePlan, make_plan, simulate_plan
+from mvplan.workflow import ClosureOutcome, MadePlan, make_plan, simulate_closure, simulate_plan
 
 configure_headless(force=True)
 
@@ -67,3 +69,16 @@ def band_result(band: MadePlan) -> AnnuloplastyResult:
 def bare(annulus: Annulus) -> MadePlan:
     """A plan with no device: the native annulus alone."""
     return make_plan(annulus, None)
+
+
+@pytest.fixture(scope="session")
+def closure(made: MadePlan, result: AnnuloplastyResult) -> ClosureOutcome:
+    """The leaflet closure of ``made``: native and with the ring (coarse mesh)."""
+    return simulate_closure(made.plan, result)
+
+
+@pytest.fixture(scope="session")
+def native_closure(closure: ClosureOutcome) -> ClosureOutcome:
+    """The native closure of ``closure`` alone, as a plan with no device (or a repaired
+    closure that failed) leaves it."""
+    return ClosureOutcome(closure.model, closure.native, None)

@@ -31,11 +31,14 @@ from mvplan.headless import configure_headless
 
 configure_headless(force=True)  # before anything loads VTK (ENVIRONMENT.md)
 
+from mvplan import workflow  # noqa: E402
 from mvplan.errors import InputError  # noqa: E402
 from mvplan.export import charts  # noqa: E402
+from mvplan.export.closure import closure_or_failure  # noqa: E402
 from mvplan.export.report import (  # noqa: E402
     DISCLAIMER,
     VIEW_TITLES,
+    ClosureFailure,
     png_bytes,
     report_data,
     report_html,
@@ -44,9 +47,17 @@ from mvplan.export.report import (  # noqa: E402
 from mvplan.geometry.annulus import Annulus, build_annulus  # noqa: E402
 from mvplan.geometry.measurements import MEASUREMENT_KEYS  # noqa: E402
 from mvplan.io.load import load_annulus, load_papillary  # noqa: E402
+from mvplan.mechanics.newton import NotConverged, SolveResult  # noqa: E402
 from mvplan.plan import Plan  # noqa: E402
 from mvplan.planning.annuloplasty import AnnuloplastyResult  # noqa: E402
-from mvplan.workflow import MadePlan, make_plan, simulate_plan  # noqa: E402
+from mvplan.planning.closure import ClosureModel  # noqa: E402
+from mvplan.workflow import (  # noqa: E402
+    ClosureCase,
+    ClosureOutcome,
+    MadePlan,
+    make_plan,
+    simulate_plan,
+)
 
 SAMPLE = SAMPLES / "healthy_annulus.csv"
 IMAGE_SIZE = (320, 200)
@@ -512,3 +523,412 @@ def test_the_input_summary_tells_how_the_input_was_read(healthy: Annulus, tmp_pa
     assert "cannot be estimated" in reason and reason in html.unescape(text)
     profile = ET.fromstring(SVG.findall(text)[0])
     assert not [m for m in profile.iter(f"{NS}line") if m.get("class") == "landmark"]
+
+
+# -- the leaflet closure ---------------------------------------------------------------------
+
+#: Rows in the format of :func:`mvplan.sweep.closure_sensitivity` (made by hand).
+SENSITIVITY = [
+    {
+        "parameter": "chord_rest_length",
+        "scale": 0.9,
+        "coaptation_length_mean_mm": 4.1,
+        "coaptation_length_min_mm": 2.5,
+        "regurgitant_orifice_area_mm2": 0.21,
+        "closed": True,
+        "converged": True,
+        "delta_coaptation_length_mean_mm": -0.39,
+        "delta_regurgitant_orifice_area_mm2": 0.04,
+    },
+    {
+        "parameter": "chord_rest_length",
+        "scale": 1.1,
+        "coaptation_length_mean_mm": 4.9,
+        "coaptation_length_min_mm": 3.2,
+        "regurgitant_orifice_area_mm2": 0.1,
+        "closed": True,
+        "converged": True,
+        "delta_coaptation_length_mean_mm": 0.41,
+        "delta_regurgitant_orifice_area_mm2": -0.07,
+    },
+    {
+        "parameter": "leaflet_stiffness",
+        "scale": 0.9,
+        "coaptation_length_mean_mm": None,
+        "coaptation_length_min_mm": None,
+        "regurgitant_orifice_area_mm2": None,
+        "closed": None,
+        "converged": False,
+        "delta_coaptation_length_mean_mm": None,
+        "delta_regurgitant_orifice_area_mm2": None,
+        "error": "the repaired leaflet closure did not converge: relative residual 0.002",
+    },
+    {
+        "parameter": "leaflet_stiffness",
+        "scale": 1.1,
+        "coaptation_length_mean_mm": 4.4,
+        "coaptation_length_min_mm": 2.9,
+        "regurgitant_orifice_area_mm2": 6.5,
+        "closed": False,
+        "converged": True,
+        "delta_coaptation_length_mean_mm": -0.09,
+        "delta_regurgitant_orifice_area_mm2": 6.33,
+    },
+]
+
+#: The closure table's rows: key, format, unit (as the page shows them).
+CLOSURE_ROWS = {
+    "coaptation_length_min_mm": (".1f", " mm"),
+    "coaptation_length_mean_mm": (".1f", " mm"),
+    "coaptation_area_mm2": (".0f", " mm2"),
+    "regurgitant_orifice_area_mm2": (".1f", " mm2"),
+    "tenting_height_mm": (".1f", " mm"),
+    "tenting_volume_ml": (".2f", " ml"),
+    "diastolic_orifice_proxy_mm2": (".0f", " mm2"),
+    "chord_force_max_n": (".2f", " N"),
+    "chord_force_sum_n": (".1f", " N"),
+    "leaflet_stress_p95_mpa": (".3f", " MPa"),
+    "relative_residual": (".2e", ""),
+}
+
+
+@pytest.fixture(scope="module")
+def with_closure(
+    made: MadePlan,
+    result: AnnuloplastyResult,
+    closure: ClosureOutcome,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Path]:
+    """The report of the shared ring plan with its closure and a sensitivity table."""
+    folder = tmp_path_factory.mktemp("closure-report")
+    paths = write_report(
+        made.plan,
+        result,
+        made.spec,
+        folder / "closure.html",
+        size=IMAGE_SIZE,
+        closure=closure,
+        sensitivity=SENSITIVITY,
+        generated=datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),
+    )
+    return {p.suffix: p for p in paths}
+
+
+def _flat(case: ClosureCase) -> dict[str, Any]:
+    """A closure case's figures as the report keeps them (the solver's flattened)."""
+    figures = case.to_dict()
+    solver = figures.pop("solver")
+    return {
+        **figures,
+        "converged": solver["converged"],
+        "relative_residual": solver["residual"],
+        "iterations": solver["iterations"],
+        "time_ms": solver["time_ms"],
+    }
+
+
+def test_the_closure_table_holds_the_closures_numbers(
+    with_closure: dict[str, Path], closure: ClosureOutcome
+) -> None:
+    text = with_closure[".html"].read_text(encoding="utf-8")
+    page = Page(text)
+    assert "closure" in page.sections
+    assert text.index('id="closure"') < text.index('id="views"')
+    assert 'id="closure-alert"' not in text and 'class="alert"' not in text
+    table = page.tables["closure-table"]
+    data = json.loads(with_closure[".json"].read_text(encoding="utf-8"))
+    assert data["report"]["format"] == 2
+    rows = read_csv(with_closure[".csv"])
+    for name in ("native", "repaired"):
+        case = getattr(closure, name)
+        expected = _flat(case)
+        assert data["closure"][name] == pytest.approx(expected)
+        for key, (fmt, unit) in CLOSURE_ROWS.items():
+            assert table[key][name] == format(expected[key], fmt) + unit, (name, key)
+            value, csv_unit = rows[("closure", name, key)]
+            assert float(value) == expected[key]
+            assert csv_unit == unit.strip()
+        assert table["closed"][name] == ("yes" if expected["closed"] else "no")
+        assert table["converged"][name] == "yes"
+        assert table["iterations"][name] == str(expected["iterations"])
+        assert rows[("closure", name, "stenosis_warning")][0] == "false"
+    assert data["closure"]["status"] == "converged" and data["closure"]["failure"] is None
+    model = data["closure"]["model"]
+    assert model["leaflet_nodes"] == closure.model.n_leaflet_nodes
+    assert model["pressure_mmhg"] == 120.0 and model["tolerance"] == 1e-8
+    assert rows[("closure_model", "", "pressure_mpa")] == ("0.016", "MPa")
+    assert f"{model['leaflet_nodes']} nodes" in page_text(text, "closure-model")
+    # The stations: in the JSON and the CSV, from the ALC end.
+    stations = data["closure"]["stations"]
+    native = closure.native.coaptation
+    assert len(stations) == native.coaptation_length_mm.size
+    by_number = {s["station"]: s for s in stations}
+    for k, length in enumerate(native.coaptation_length_mm):
+        assert by_number[k + 1]["native_mm"] == pytest.approx(length, abs=1e-4)
+    positions = [s["from_alc_percent"] for s in stations]
+    assert positions == sorted(positions) and 0 < positions[0] < positions[-1] < 100
+    assert data["closure"]["ends"] == ["ALC", "PMC"]
+    assert rows[("coaptation_station", "1", "native_mm")][1] == "mm"
+
+
+def page_text(text: str, element_id: str) -> str:
+    """The text of the element with ``element_id`` (a paragraph)."""
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</', text, re.DOTALL)
+    assert match is not None, element_id
+    return html.unescape(match.group(1))
+
+
+def test_the_coaptation_chart_draws_each_station(
+    with_closure: dict[str, Path], closure: ClosureOutcome
+) -> None:
+    text = with_closure[".html"].read_text(encoding="utf-8")
+    svgs = [ET.fromstring(s) for s in SVG.findall(text)]
+    chart = next(s for s in svgs if s.get("aria-label", "").startswith("Coaptation length"))
+    curves = {p.get("data-curve") for p in chart.iter(f"{NS}polyline")}
+    assert curves == {"native", "with ring"}
+    assert closure.repaired is not None
+    for name, case in (("native", closure.native), ("with ring", closure.repaired)):
+        dots = [c for c in chart.iter(f"{NS}circle") if c.get("data-curve") == name]
+        lengths = {
+            int(c.get("data-station", "0")): float(c.get("data-length-mm", "nan")) for c in dots
+        }
+        expected = case.coaptation.coaptation_length_mm
+        assert sorted(lengths) == list(range(1, expected.size + 1))
+        assert [lengths[k + 1] for k in range(expected.size)] == pytest.approx(expected, abs=1e-4)
+    central = [r for r in chart.iter(f"{NS}rect") if r.get("class") == "central"]
+    assert len(central) == 1
+    labels = " ".join(t.text or "" for t in chart.iter(f"{NS}text"))
+    assert "ALC" in labels and "PMC" in labels and "coaptation length (mm)" in labels
+
+
+def test_each_closed_valve_has_a_view(with_closure: dict[str, Path]) -> None:
+    text = with_closure[".html"].read_text(encoding="utf-8")
+    found = dict(
+        re.findall(r'data-closure-view="(\w+)"><img src="data:image/png;base64,([^"]+)"', text)
+    )
+    assert list(found) == ["native", "repaired"]
+    for name, data in found.items():
+        pixels = png_pixels(base64.b64decode(data))
+        assert pixels.shape == (IMAGE_SIZE[1], IMAGE_SIZE[0], 3), name
+        assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50, name
+        # The contact band in the gap map's teal: green and blue well over red.
+        rgb = pixels.reshape(-1, 3).astype(int)
+        teal = (rgb[:, 1] > rgb[:, 0] + 60) & (rgb[:, 2] > rgb[:, 0] + 40)
+        assert teal.sum() > 50, name
+    # The plan's own three views are still there.
+    assert re.findall(r'data-view="(\w+)">', text) == list(VIEW_TITLES)
+
+
+def test_the_sensitivity_table(with_closure: dict[str, Path]) -> None:
+    text = with_closure[".html"].read_text(encoding="utf-8")
+    assert "Sensitivity (±10 %)" in text
+    table = Page(text).tables["sensitivity-table"]
+    assert list(table) == [f"{r['parameter']}:{r['scale']}" for r in SENSITIVITY]
+    first = table["chord_rest_length:0.9"]
+    assert first["th"] == "Chord rest length × 0.9"
+    assert first["coaptation_length_mean_mm"] == "4.1"
+    assert first["delta_coaptation_length_mean_mm"] == "-0.4"
+    assert first["delta_regurgitant_orifice_area_mm2"] == "+0.04"
+    assert first["closed"] == "yes" and first["converged"] == "yes"
+    assert table["leaflet_stiffness:1.1"]["closed"] == "no"
+    failed = table["leaflet_stiffness:0.9"]
+    assert failed["converged"] == "did not converge"
+    assert {failed[c] for c in failed if c not in ("th", "converged")} == {"\u2014"}
+    assert 'data-key="leaflet_stiffness:0.9" class="flag"' in text
+    assert "Leaflet stiffness × 0.9: the repaired leaflet closure did not converge" in text
+    assert "The with the ring closure" not in text and "The with the ring" not in text
+    data = json.loads(with_closure[".json"].read_text(encoding="utf-8"))
+    assert data["sensitivity"] == SENSITIVITY
+    rows = read_csv(with_closure[".csv"])
+    assert rows[("sensitivity", "chord_rest_length x0.9", "coaptation_length_mean_mm")] == (
+        "4.1",
+        "mm",
+    )
+    assert rows[("sensitivity", "leaflet_stiffness x0.9", "converged")][0] == "false"
+    assert rows[("sensitivity", "leaflet_stiffness x0.9", "coaptation_length_min_mm")][0] == ""
+    assert rows[("sensitivity", "leaflet_stiffness x0.9", "error")][0].startswith("the repaired")
+
+
+def _stalls(self: ClosureModel, attached: Any = None, **_: Any) -> Any:
+    """:meth:`ClosureModel.solve` that never converges."""
+    state = SolveResult(
+        x=self.reference,
+        converged=False,
+        residual=2.5e-4,
+        residual_abs=1e-3,
+        iterations=300,
+        time_ms=1.0,
+    )
+    raise NotConverged("Newton stalled", state)
+
+
+@pytest.fixture
+def repaired_fails(monkeypatch: pytest.MonkeyPatch, closure: ClosureOutcome) -> None:
+    """The native closure is the session's; the repaired solve (the real one, reusing its
+    model) does not converge."""
+    real = workflow.simulate_closure
+
+    def simulate(plan: Plan, annuloplasty: Any = None, **options: Any) -> ClosureOutcome:
+        if annuloplasty is None:
+            return ClosureOutcome(closure.model, closure.native, None)
+        return real(plan, annuloplasty, **options)
+
+    monkeypatch.setattr(workflow, "simulate_closure", simulate)
+    monkeypatch.setattr(ClosureModel, "solve", _stalls)
+
+
+def test_a_repaired_closure_that_does_not_converge_is_kept_as_a_failure(
+    repaired_fails: None, made: MadePlan, result: AnnuloplastyResult, closure: ClosureOutcome
+) -> None:
+    outcome, failure = closure_or_failure(made.plan, result, source="plan.mvplan.json")
+    assert outcome is not None and outcome.repaired is None
+    assert outcome.native is closure.native
+    assert failure is not None and failure.case == "repaired"
+    assert failure.relative_residual == 2.5e-4 and failure.tolerance == 1e-8
+    assert failure.message.startswith("plan.mvplan.json: the repaired leaflet closure did not")
+    assert failure.sentence() == (
+        "The repaired leaflet closure did not converge (relative residual 2.50e-04, "
+        "tolerance 1e-08)."
+    )
+
+
+def test_a_native_closure_that_does_not_converge_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch, made: MadePlan, result: AnnuloplastyResult
+) -> None:
+    monkeypatch.setattr(ClosureModel, "solve", _stalls)
+    outcome, failure = closure_or_failure(made.plan, result)
+    assert outcome is None
+    assert failure is not None and failure.case == "native"
+    assert failure.relative_residual == 2.5e-4
+
+
+def test_a_report_whose_repaired_closure_did_not_converge_says_so(
+    repaired_fails: None,
+    made: MadePlan,
+    result: AnnuloplastyResult,
+    closure: ClosureOutcome,
+    tmp_path: Path,
+) -> None:
+    outcome, failure = closure_or_failure(made.plan, result)
+    paths = write_report(
+        made.plan,
+        result,
+        made.spec,
+        tmp_path / "r.html",
+        size=IMAGE_SIZE,
+        closure=outcome,
+        closure_failure=failure,
+    )
+    text = paths[0].read_text(encoding="utf-8")
+    # Said at the top, before anything else of the report, and again in its section.
+    alert = page_text(text, "closure-alert")
+    assert alert.startswith("The repaired leaflet closure did not converge (relative residual ")
+    assert "2.50e-04" in alert and "only the native closure" in alert
+    assert text.index('id="closure-alert"') < text.index('id="input"')
+    assert text.count('class="alert"') == 2
+    # The native column holds the native closure; the repaired one no figure.
+    table = Page(text).tables["closure-table"]
+    native = _flat(closure.native)
+    assert (
+        table["coaptation_length_mean_mm"]["native"]
+        == f"{native['coaptation_length_mean_mm']:.1f} mm"
+    )
+    for key, row in table.items():
+        expected = {"converged": "no", "relative_residual": "2.50e-04"}.get(key, "\u2014")
+        assert row["repaired"] == expected, key
+    assert "With ring: did not converge" in text
+    svgs = [ET.fromstring(s) for s in SVG.findall(text)]
+    chart = next(s for s in svgs if s.get("aria-label", "").startswith("Coaptation length"))
+    assert {p.get("data-curve") for p in chart.iter(f"{NS}polyline")} == {"native"}
+    assert re.findall(r'data-closure-view="(\w+)"', text) == ["native"]
+    # Nor in the numbers files.
+    data = json.loads(paths[2].read_text(encoding="utf-8"))
+    assert data["closure"]["status"] == "not converged"
+    assert data["closure"]["repaired"] is None
+    assert data["closure"]["failure"] == {
+        "case": "repaired",
+        "message": failure.message,
+        "relative_residual": 2.5e-4,
+        "tolerance": 1e-8,
+    }
+    assert all(s["repaired_mm"] is None for s in data["closure"]["stations"])
+    rows = read_csv(paths[1])
+    assert not [r for r in rows if r[:2] == ("closure", "repaired")]
+    assert rows[("closure_failure", "", "relative_residual")][0] == "0.00025"
+    assert rows[("closure", "", "status")][0] == "not converged"
+
+
+def test_a_report_whose_native_closure_did_not_converge_shows_no_closure(
+    made: MadePlan, result: AnnuloplastyResult, tmp_path: Path
+) -> None:
+    failure = ClosureFailure("native", "the native leaflet closure did not converge", 0.03, 1e-8)
+    paths = write_report(
+        made.plan, result, made.spec, tmp_path / "r.html", images=False, closure_failure=failure
+    )
+    text = paths[0].read_text(encoding="utf-8")
+    assert "no closure figures are shown" in page_text(text, "closure-alert")
+    assert "3.00e-02" in page_text(text, "closure-alert")
+    page = Page(text)
+    assert "closure-table" not in page.tables
+    assert not any("Coaptation length" in s for s in SVG.findall(text))
+    data = json.loads(paths[2].read_text(encoding="utf-8"))
+    closure = data["closure"]
+    assert (closure["native"], closure["repaired"], closure["model"]) == (None, None, None)
+    assert closure["stations"] == [] and closure["failure"]["case"] == "native"
+
+
+def test_a_failure_of_a_closure_that_is_there_is_refused(
+    made: MadePlan, result: AnnuloplastyResult, closure: ClosureOutcome
+) -> None:
+    failure = ClosureFailure("repaired", "did not converge", 1e-3, 1e-8)
+    with pytest.raises(InputError, match="a repaired closure and a failure of it"):
+        report_data(made.plan, result, made.spec, closure=closure, closure_failure=failure)
+
+
+def test_no_closure_says_it_was_not_simulated(
+    planned: MadePlan, simulated: AnnuloplastyResult
+) -> None:
+    data = report_data(planned.plan, simulated, planned.spec)
+    assert data["closure"]["status"] == "not simulated" and data["sensitivity"] is None
+    text = report_html(data)
+    assert "The leaflet closure was not simulated." in text
+    assert "closure-table" not in Page(text).tables
+
+
+def test_a_closure_report_is_reproducible(
+    made: MadePlan, result: AnnuloplastyResult, closure: ClosureOutcome, tmp_path: Path
+) -> None:
+    """The same closure gives the same bytes with ``reproducible=True``; its solver's wall
+    time is left out (a closure whose solve took longer gives the same report)."""
+    from dataclasses import replace
+
+    assert closure.repaired is not None
+    slower = ClosureOutcome(
+        closure.model,
+        replace(closure.native, result=replace(closure.native.result, time_ms=1e6)),
+        replace(closure.repaired, result=replace(closure.repaired.result, time_ms=2e6)),
+    )
+    files = []
+    for run, outcome in (("first", closure), ("second", slower)):
+        (tmp_path / run).mkdir()
+        paths = write_report(
+            made.plan,
+            result,
+            made.spec,
+            tmp_path / run / "report.html",
+            images=False,
+            reproducible=True,
+            closure=outcome,
+            sensitivity=SENSITIVITY,
+        )
+        files.append([p.read_bytes() for p in paths])
+    assert files[0] == files[1]
+    data = json.loads(files[0][2])
+    assert (
+        "time_ms" not in data["closure"]["native"] and "time_ms" not in data["closure"]["repaired"]
+    )
+    assert "time_ms" not in Page(files[0][0].decode("utf-8")).tables["closure-table"]
+    # With timing, the time is there.
+    timed = report_data(made.plan, result, made.spec, closure=slower)
+    assert timed["closure"]["repaired"]["time_ms"] == 2e6
+    assert json.loads(json.dumps(timed, allow_nan=False)) == timed  # JSON-ready
