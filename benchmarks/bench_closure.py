@@ -47,6 +47,7 @@ def run_case(name: str, repeats: int) -> dict[str, object]:
     """Time one case in this process; return its record."""
     from mvplan.io.load import load_annulus, load_papillary
     from mvplan.mechanics import ldl
+    from mvplan.mechanics.newton import NotConverged
     from mvplan.planning.closure import ClosureModel, ClosureSettings
 
     parsed = re.fullmatch(r"closure-(native|cold|warm)-(\w+)", name)
@@ -81,7 +82,12 @@ def run_case(name: str, repeats: int) -> dict[str, object]:
     times, iterations, shares, counts = [], [], [], []
     for _ in range(repeats):
         factor_times.clear()
-        result = model.solve(attached, warm_start=start)
+        began = time.perf_counter()
+        try:
+            result = model.solve(attached, warm_start=start)
+        except NotConverged as exc:
+            # A measured outcome too: how long it ran before it gave up, and why.
+            return _failed(name, model, resolution, began, str(exc))
         times.append(result.time_ms)
         iterations.append(result.iterations)
         shares.append(1e3 * sum(factor_times) / result.time_ms)
@@ -103,6 +109,23 @@ def run_case(name: str, repeats: int) -> dict[str, object]:
             "one_factorisation_ms": round(one_factor_ms, 2),
             "time_over_one_factorisation": round(median / one_factor_ms, 1),
             "repeats": repeats,
+        },
+    }
+
+
+def _failed(name: str, model, resolution: str, began: float, message: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The record of a case whose solve did not converge: ``median_ms`` None."""
+    return {
+        "name": name,
+        "median_ms": None,
+        "p90_ms": None,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "params": {
+            "resolution": resolution,
+            "leaflet_nodes": model.n_leaflet_nodes,
+            "converged": False,
+            "error": message,
+            "ms_until_it_gave_up": round(1e3 * (time.perf_counter() - began), 1),
         },
     }
 

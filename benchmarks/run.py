@@ -1,6 +1,8 @@
 """Run every benchmark case in its own process; print a table and write ``latest.json``.
 
 ``make bench`` runs this. Each record is ``{name, median_ms, p90_ms, peak_mb, params}``
+(``median_ms`` None for a closure that did not converge; ``--only`` updates the named cases in
+an existing output and keeps the rest)
 (see ``bench_annuloplasty.py`` and ``mvplan/gui/bench.py`` for what each times). Options:
 ``--repeats N``, ``--only SUBSTRING``, ``--gui-starts N`` (fresh processes timed for the
 window start-up; each process also measures the event-loop cases once).
@@ -57,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         record = json.loads(out.stdout.strip().splitlines()[-1])
         records.append(record)
         p = record["params"]
+        if record["median_ms"] is None:  # a closure that did not converge
+            print(f"{case:36s} did not converge ({p['ms_until_it_gave_up']:.0f} ms): {p['error']}")
+            continue
         # Closure cases have no setup beyond the solve in "total": show the factorisation
         # share there instead (the ratio of the solve to one factorisation is in the JSON).
         last = (
@@ -73,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         if gui is None:
             return 1
         records += gui
+    if args.only and args.output.exists():
+        # A partial run updates the cases it ran and keeps the others' last figures.
+        ran = {r["name"] for r in records}
+        kept = [r for r in json.loads(args.output.read_text()) if r["name"] not in ran]
+        records = kept + records
     args.output.write_text(json.dumps(records, indent=2) + "\n")
     print(f"wrote {args.output}")
     return 0

@@ -7,7 +7,7 @@ checked here, but its closure is not solved in the suite: it took 375 Newton ite
 default settings (docs/validation.md has the table): mean coaptation length 2.84 / 2.48 /
 2.86 mm on the coarse / standard / fine meshes, so the coarse mesh (688 nodes) is already within
 0.5 mm of the fine one; the orifice (2.0 / 2.4 / 6.0 mm^2) and the tenting height
-(4.7 / 3.8 / 2.0 mm) had not settled. What runs here is the step from coarse to standard.
+(4.7 / 3.8 / 3.0 mm) had not settled. What runs here is the step from coarse to standard.
 """
 
 from __future__ import annotations
