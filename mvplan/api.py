@@ -10,8 +10,11 @@ Everything a script needs, in one import and in the order of the work::
     sim = mv.simulate(plan)
     print(sim.result.post.values["ap_diameter_mm"], sim.result.suture_forces_n.max())
     mv.save_plan(sim.plan, "patient.mvplan.json")
-    mv.export(sim, "patient.glb")
-    mv.report(sim, "patient-report.html")
+    closed = mv.closure(sim)  # the leaflets, native and repaired (seconds)
+    print(closed.repaired.coaptation.coaptation_length_mean_mm)
+    mv.export(sim, "patient.glb", closure=closed)
+    mv.report(sim, "patient-report.html", closure=closed,
+              sensitivity=mv.sensitivity(sim, closed, jobs=2))
 
 These are the functions the command line runs (:mod:`mvplan.workflow`, :mod:`mvplan.planfile`,
 :mod:`mvplan.export`), so a script and ``mvplan simulate`` give the same numbers. Errors are
@@ -34,10 +37,11 @@ from mvplan.io.load import load_annulus, load_papillary
 from mvplan.plan import Plan
 from mvplan.planfile import load_plan, save_plan
 from mvplan.planning.annuloplasty import AnnuloplastyResult
+from mvplan.planning.closure import ClosureSettings
 from mvplan.rings.catalogue import Catalogue, load_catalogue
 from mvplan.rings.spec import RingSpec
+from mvplan.workflow import ClosureOutcome, ring_spec, simulate_closure, simulate_plan, with_results
 from mvplan.workflow import make_plan as _make_plan
-from mvplan.workflow import ring_spec, simulate_plan, with_results
 
 PathLike = str | os.PathLike[str]
 
@@ -105,12 +109,41 @@ def simulate(plan: Plan, **options: Any) -> Simulation:
     return Simulation(with_results(plan, result), spec, result)
 
 
+def closure(
+    what: Plan | Simulation, *, settings: ClosureSettings | None = None, **options: Any
+) -> ClosureOutcome:
+    """Close the plan's valve under systolic pressure: natively and, with a device, on the
+    annulus its ring reshaped (the plan simulated first when needed).
+
+    ``settings`` as :class:`mvplan.planning.closure.ClosureSettings` (mesh resolution,
+    pressure, ...); ``options`` as :func:`mvplan.workflow.simulate_closure` (``progress``,
+    ``cancel``). Each valve's figures are in ``outcome.native.coaptation`` and
+    ``outcome.repaired.coaptation`` (:mod:`mvplan.valve.coaptation`); ``outcome.to_dict()``
+    is what ``mvplan simulate`` prints under ``closure``. A closure that does not converge
+    raises :class:`mvplan.errors.ConvergenceError`.
+    """
+    sim = what if isinstance(what, Simulation) else simulate(what)
+    return simulate_closure(sim.plan, sim.result, settings=settings, **options)
+
+
+def sensitivity(what: Simulation, outcome: ClosureOutcome, **options: Any) -> list[dict[str, Any]]:
+    """Coaptation length and orifice with the chordae rest lengths and the leaflet stiffness
+    each scaled by 0.9 and 1.1: one row per case (:func:`mvplan.sweep.closure_sensitivity`;
+    ``options``: ``factor``, ``jobs``, ``progress``, ``cancel``). ``outcome`` is
+    :func:`closure`'s for ``what``; the repaired valve is studied when there is one."""
+    from mvplan.sweep import closure_sensitivity
+
+    repaired = what.result if outcome.repaired is not None else None
+    return closure_sensitivity(what.plan, repaired, outcome, **options)
+
+
 def export(what: Plan | Simulation, path: PathLike, **options: Any) -> list[Path]:
     """Write a scene (``.glb .gltf .vtp .vtm .stl .ply .obj``), Slicer markups (``.mrk.json``)
     or an image (``.png``) of a plan (simulated first when needed); return the files written.
 
     ``options`` as :func:`mvplan.export.export_plan`: ``objects``, ``frame`` (``"valve"`` or
-    ``"original"``), ``view``, ``size``.
+    ``"original"``), ``view``, ``size``, ``closure`` (:func:`closure`'s outcome: scenes then
+    hold the closed leaflets and chordae).
     """
     from mvplan.export import export_plan
 
@@ -121,7 +154,9 @@ def export(what: Plan | Simulation, path: PathLike, **options: Any) -> list[Path
 def report(what: Plan | Simulation, path: PathLike, **options: Any) -> list[Path]:
     """Write the HTML report of a plan (simulated first when needed) and its CSV and JSON
     beside it; return the files written. ``options`` as
-    :func:`mvplan.export.report.write_report`."""
+    :func:`mvplan.export.report.write_report`, among them ``closure`` (:func:`closure`'s
+    outcome: the report's leaflet closure section) and ``sensitivity``
+    (:func:`sensitivity`'s rows). ``mvplan report`` passes both."""
     from mvplan.export.report import write_report
 
     sim = what if isinstance(what, Simulation) else simulate(what)
@@ -129,8 +164,11 @@ def report(what: Plan | Simulation, path: PathLike, **options: Any) -> list[Path
 
 
 __all__ = [
+    "ClosureOutcome",
+    "ClosureSettings",
     "Measurements",
     "Simulation",
+    "closure",
     "export",
     "load_annulus",
     "load_papillary",
@@ -140,5 +178,6 @@ __all__ = [
     "report",
     "rings",
     "save_plan",
+    "sensitivity",
     "simulate",
 ]

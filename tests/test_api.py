@@ -64,3 +64,27 @@ def test_api_errors_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConvergenceError, match="did not converge") as info:
         mv.simulate(replace(plan, solver=SolverSettings(max_iterations=1)))
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.slow  # three native closures and four perturbed ones: about 20 s
+def test_closure_from_a_script_agrees_with_the_command_line_and_reaches_the_report(
+    tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    annulus = mv.load_annulus(SAMPLES / "healthy_annulus.csv")
+    plan = mv.make_plan(annulus, papillary=SAMPLES / "healthy_papillary_tips.csv", name="valve")
+    sim = mv.simulate(plan)
+    closed = mv.closure(sim)
+    assert closed.repaired is None  # no device: the native valve only
+    figures = closed.native.to_dict()
+    assert figures["closed"] and figures["solver"]["converged"]
+    plan_file = mv.save_plan(sim.plan, tmp_path / "valve.mvplan.json")
+    assert main(["simulate", str(plan_file), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)["closure"]["native"]
+    for key in ("coaptation_length_mean_mm", "regurgitant_orifice_area_mm2", "tenting_height_mm"):
+        assert cli[key] == figures[key], key
+    rows = mv.sensitivity(sim, closed, jobs=2)
+    assert len(rows) == 4 and all(row["converged"] for row in rows)
+    mv.report(sim, tmp_path / "valve.html", images=False, closure=closed, sensitivity=rows)
+    data = json.loads((tmp_path / "valve.json").read_text())
+    assert data["closure"]["status"] == "converged"
+    assert len(data["sensitivity"]) == 4

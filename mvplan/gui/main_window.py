@@ -56,7 +56,7 @@ from mvplan.gui.view3d import PlanView
 from mvplan.plan import Plan
 from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.rings.spec import RingSpec
-from mvplan.workflow import simulate_plan, with_results
+from mvplan.workflow import ClosureOutcome, simulate_plan, with_results
 
 RESEARCH_NOTICE = (
     "mvplan is for research use only. It is not a medical device and must not be used for "
@@ -388,14 +388,29 @@ class MainWindow(QMainWindow):
             plan = with_results(plan, result)
         return plan, result, spec
 
+    def _closure_of_plan(self) -> ClosureOutcome | None:
+        """The leaflet closure solved for exactly the plan on show, if one is kept.
+
+        Exports never start a closure (it takes seconds: *Simulate closure* does, with
+        progress and cancel); they carry the one the window has, so a scene holds the
+        leaflets and the report its closure section when they were solved for this plan, and
+        an out-of-date closure is left out rather than reported as this plan's."""
+        plan = self.document.plan
+        return None if plan is None else self.document.cached_closure(plan)
+
     def export_to(self, path: str | Path, **options: Any) -> list[Path]:
-        """Export the plan (scene, markups or image by the suffix: :func:`export_plan`)."""
+        """Export the plan (scene, markups or image by the suffix: :func:`export_plan`),
+        scenes with the plan's leaflet closure when one is kept (:meth:`_closure_of_plan`)."""
         plan, result, spec = self._simulated()
+        options.setdefault("closure", self._closure_of_plan())
         return export_plan(plan, result, spec, Path(path), **options)
 
     def write_report(self, path: str | Path, **options: Any) -> list[Path]:
-        """Write the plan's HTML report (and its CSV and JSON beside it)."""
+        """Write the plan's HTML report (and its CSV and JSON beside it), with the plan's
+        leaflet closure when one is kept (:meth:`_closure_of_plan`). The closure's
+        sensitivity study (eight more closures) is ``mvplan report``'s."""
         plan, result, spec = self._simulated()
+        options.setdefault("closure", self._closure_of_plan())
         return write_report(plan, result, spec, Path(path), **options)
 
     def save_screenshot(self, path: str | Path) -> Path:

@@ -207,6 +207,38 @@ def test_a_failed_closure_says_why_and_keeps_the_last_leaflets(qtbot, window, st
     assert doc.closure.status == "ok" and doc.closure.outcome.repaired is not None
 
 
+def test_exports_carry_the_closure_of_the_plan_on_show(qtbot, window, stand_in, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import trimesh
+
+    doc = window.document
+    _open(window)
+    doc.choose_ring("classic-like", 30.0)
+    wait_preview(qtbot, window)
+    # No closure yet: the report says it was not simulated, the scene has no leaflets.
+    window.write_report(tmp_path / "before.html")
+    assert json.loads((tmp_path / "before.json").read_text())["closure"]["status"] != "converged"
+    window.simulate_closure()
+    _wait_closure(qtbot, window)
+    assert doc.closure.status == "ok"
+    window.write_report(tmp_path / "report.html", images=False)
+    closure = json.loads((tmp_path / "report.json").read_text())["closure"]
+    assert closure["status"] == "converged"
+    assert closure["repaired"] is not None and closure["native"] is not None
+    assert "Coaptation length" in (tmp_path / "report.html").read_text()
+    window.export_to(tmp_path / "scene.glb")
+    names = set(trimesh.load(tmp_path / "scene.glb").geometry)
+    assert {"leaflets_native", "leaflets_repaired", "chordae_native"} <= names
+    # Another size: that closure is not this plan's, so it is left out, not misreported.
+    doc.choose_ring("classic-like", 28.0)
+    wait_preview(qtbot, window)
+    window.write_report(tmp_path / "other.html", images=False)
+    assert json.loads((tmp_path / "other.json").read_text())["closure"]["status"] != "converged"
+    window.export_to(tmp_path / "other.glb")
+    assert "leaflets_repaired" not in set(trimesh.load(tmp_path / "other.glb").geometry)
+
+
 def test_cancel_stops_the_solve_and_keeps_the_window_usable(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     doc, panel = window.document, window.closure_panel
     _open(window)
