@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +101,14 @@ def add_export_commands(
         action="store_true",
         help="leave out the sensitivity table (by default the closure is solved again with the "
         "chordae rest lengths and the leaflet stiffness each at 90 and 110 %%: four more "
-        "solves, in up to two processes)",
+        "solves, in parallel processes: --jobs)",
+    )
+    report.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="processes for the sensitivity solves (default: the CPUs, at most 4)",
     )
     report.set_defaults(handler=cmd_report)
 
@@ -183,6 +191,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from mvplan.export.report import check_report_path, write_report
 
     out = check_report_path(output_path(args.output))  # before the solves
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
     sim = _simulated(args.plan)
     closure, failure = (None, None) if args.no_closure else _closure(args, sim)
     sensitivity = None
@@ -191,7 +201,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         # The repaired valve when the plan has a device, else the native one.
         repaired = sim.result if closure.repaired is not None else None
-        sensitivity = closure_sensitivity(sim.plan, repaired, closure, jobs=2)
+        # Four solves: more than four processes would wait.
+        jobs = min(args.jobs or os.cpu_count() or 1, 4)
+        sensitivity = closure_sensitivity(sim.plan, repaired, closure, jobs=jobs)
     written = write_report(
         sim.plan,
         sim.result,

@@ -195,6 +195,15 @@ def test_a_bad_report_name_fails_before_any_solve(
     assert solves == [] and list(tmp_path.iterdir()) == []
 
 
+def test_report_jobs_must_be_positive(
+    plan_file: Path, solves: list[dict[str, Any]], tmp_path: Path, capsys: Any
+) -> None:
+    target = tmp_path / "r.html"
+    code, _out, err = run(capsys, "report", str(plan_file), "-o", str(target), "--jobs", "0")
+    assert code == 2 and "--jobs must be at least 1, got 0" in err
+    assert solves == [] and not target.exists()
+
+
 def test_a_report_whose_closure_did_not_converge_is_written_and_exits_3(
     plan_file: Path, repaired_fails: None, tmp_path: Path, capsys: Any
 ) -> None:
