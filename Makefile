@@ -35,8 +35,8 @@ run: setup
 	fi
 
 lint: setup
-	@$(VENV)/bin/ruff check mvplan tests benchmarks assets examples
-	@$(VENV)/bin/ruff format --check mvplan tests benchmarks assets examples
+	@$(VENV)/bin/ruff check mvplan tests benchmarks assets examples docs packaging
+	@$(VENV)/bin/ruff format --check mvplan tests benchmarks assets examples docs packaging
 
 typecheck: setup
 	@$(VENV)/bin/mypy
@@ -54,6 +54,33 @@ clean:
 
 bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/run.py
+
+# Bundle and .deb sizes, cold start of the bundle (needs `make package` first; skips otherwise).
+.PHONY: bench-package
+bench-package: $(STAMP)
+	$(VENV)/bin/python benchmarks/run.py --only package
+
+# The desktop application without Python: the PyInstaller bundle dist/mvplan/ (executable
+# dist/mvplan/mvplan), a tarball and a .deb beside it (packaging/README.md).
+PACKAGE_STAMP := $(VENV)/.mvplan-package-installed
+.PHONY: package package-smoke
+
+$(PACKAGE_STAMP): $(STAMP)
+	@$(PY) -m pip install --quiet -e '.[package]' > $(VENV)/pip-package.log 2>&1 \
+		|| { cat $(VENV)/pip-package.log; echo 'mvplan: pip install .[package] failed'; exit 1; }
+	@touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	@bash .ci/package-deps.sh
+	@$(PY) packaging/build.py
+
+# Installs dist/mvplan_*.deb in a bare Debian 12 chroot and runs every command there (as root;
+# run by the system's python3, outside the virtual environment). Builds the package if needed.
+SYSTEM_PYTHON := $(firstword $(wildcard /usr/bin/python3) python3)
+package-smoke:
+	@test -n "$$(ls dist/mvplan_*.deb 2>/dev/null)" || $(MAKE) --no-print-directory package
+	@bash .ci/package-deps.sh
+	@env -u VIRTUAL_ENV $(SYSTEM_PYTHON) packaging/smoke.py
 
 # docs/validation.md regenerated from live solves (mesh-study figures from docs/data/ cache).
 .PHONY: validation

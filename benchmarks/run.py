@@ -5,7 +5,8 @@
 an existing output and keeps the rest)
 (see ``bench_annuloplasty.py`` and ``mvplan/gui/bench.py`` for what each times). Options:
 ``--repeats N``, ``--only SUBSTRING``, ``--gui-starts N`` (fresh processes timed for the
-window start-up; each process also measures the event-loop cases once).
+window start-up; each process also measures the event-loop cases once), ``--package-starts N``
+(fresh starts of the built bundle, ``bench_package.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_annuloplasty  # noqa: E402
 import bench_closure  # noqa: E402
+import bench_package  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gui-starts", type=int, default=5)
     parser.add_argument(
         "--closure-repeats", type=int, default=3, help="repeats of each leaflet-closure case"
+    )
+    parser.add_argument(
+        "--package-starts", type=int, default=5, help="fresh starts of the built bundle timed"
     )
     args = parser.parse_args(argv)
     records = []
@@ -78,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         if gui is None:
             return 1
         records += gui
+    if not args.only or "package" in args.only:
+        # The built bundle (make package): skipped with a message when dist/ has none.
+        package = bench_package.records(args.package_starts)
+        if package is not None:
+            bench_package.print_records(package)
+            records += package
     if args.only and args.output.exists():
         # A partial run updates the cases it ran and keeps the others' last figures.
         ran = {r["name"] for r in records}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import sys
 import traceback
 import warnings
@@ -115,11 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mvplan`` console script; returns the exit code."""
+    # In a frozen bundle (PyInstaller) the worker processes of sweeps and reports start this
+    # same executable: this turns such a start into the worker instead of a second mvplan.
+    multiprocessing.freeze_support()
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+    if args.command is None:  # `gui` is the default command (DESIGN.md section 7)
+        args = parser.parse_args(["gui", *(sys.argv[1:] if argv is None else argv)])
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -136,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def gui_main() -> int:
     """Entry point of the ``mvplan-gui`` script: ``mvplan gui`` with the same arguments."""
+    multiprocessing.freeze_support()  # before the arguments: a worker's are not mvplan's
     return main(["gui", *sys.argv[1:]])
 
 

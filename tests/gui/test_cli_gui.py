@@ -22,13 +22,15 @@ from mvplan.rings.catalogue import load_catalogue
 pytestmark = pytest.mark.gui
 
 
-def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], tmp_path: Path, command: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.pop("QT_QPA_PLATFORM", None)  # the command must configure itself
     env.pop("VTK_DEFAULT_OPENGL_WINDOW", None)
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # never the user's settings
     return subprocess.run(
-        [sys.executable, "-m", "mvplan.cli", "gui", *args],
+        [sys.executable, "-m", "mvplan.cli", *(["gui"] if command is None else command), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -115,6 +117,9 @@ def test_bad_file_is_one_line_and_exit_2(tmp_path: Path) -> None:
     # No display and no batch option: say so instead of crashing in Qt.
     windowless = _run([str(SAMPLE)], tmp_path)
     assert windowless.returncode == 2 and "no display" in windowless.stderr
+    # `gui` is the default command: `mvplan` alone opens the window too.
+    bare = _run([], tmp_path, command=[])
+    assert bare.returncode == 2 and "no display" in bare.stderr
 
 
 def test_landmark_and_papillary_files_on_the_command_line(tmp_path: Path) -> None:
