@@ -122,3 +122,17 @@ def test_view_presets_by_shortcut(qtbot, placed) -> None:  # type: ignore[no-unt
     assert directions["atrial"][2] == pytest.approx(-1.0, abs=1e-6)
     assert abs(directions["lateral"][2]) < 1e-6
     assert abs(directions["ap"] @ directions["lateral"]) < 1e-6
+
+
+def test_frames_blend_translucency_without_depth_peeling(placed) -> None:  # type: ignore[no-untyped-def]
+    view = placed.view
+    # A solved ring over the plane disc: two translucent layers, for which the scene asks for
+    # depth peeling (exports keep it); the window blends them order-independently instead.
+    assert placed.document.preview.result is not None
+    view.scene.set_result(placed.document.preview.result)
+    assert view.renderer.GetUseDepthPeeling()
+    view.render_now(still=False)
+    assert not view.renderer.GetUseDepthPeeling() and not view.renderer.GetUseFXAA()
+    assert view.renderer.GetUseOIT()
+    view.render_now(still=True)
+    assert not view.renderer.GetUseDepthPeeling() and view.renderer.GetUseFXAA()
