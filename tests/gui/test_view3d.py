@@ -133,6 +133,7 @@ def test_frames_blend_translucency_without_depth_peeling(placed) -> None:  # typ
     assert view.renderer.GetUseDepthPeeling()
     view.render_now(still=False)
     assert not view.renderer.GetUseDepthPeeling() and not view.renderer.GetUseFXAA()
-    assert view.renderer.GetUseOIT()
+    assert not view.renderer.GetUseOIT()  # interactive: drawing order
     view.render_now(still=True)
     assert not view.renderer.GetUseDepthPeeling() and view.renderer.GetUseFXAA()
+    assert view.renderer.GetUseOIT()
