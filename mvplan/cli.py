@@ -41,12 +41,31 @@ def build_parser() -> argparse.ArgumentParser:
     measure = sub.add_parser(
         "measure",
         parents=[common],
-        help="measure an annulus file",
-        description="Read an annulus and print the measurements of DESIGN.md section 4.",
+        help="measure an annulus file (or the frames of a moving annulus)",
+        description="Read an annulus and print the measurements of DESIGN.md section 4. "
+        "Several files, or a folder, are frames of one annulus over the cardiac cycle: each "
+        "frame is measured alone, then the change of each measurement over the cycle and the "
+        "displacement of corresponding points are given.",
     )
-    measure.add_argument("file", help="annulus: .csv .txt .mrk.json .vtk .vtp .stl .ply .obj")
-    measure.add_argument("--landmarks", metavar="FILE", help="points labelled A P ALC PMC ALT PMT")
-    measure.add_argument("--papillary", metavar="FILE", help="papillary-muscle tip points")
+    measure.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="annulus: .csv .txt .mrk.json .vtk .vtp .stl .ply .obj; several files or one "
+        "folder for frames of one annulus (a folder: in natural order of the names)",
+    )
+    measure.add_argument(
+        "--landmarks",
+        metavar="FILE",
+        action="append",
+        help="points labelled A P ALC PMC ALT PMT (with frames: once per frame, in order)",
+    )
+    measure.add_argument(
+        "--papillary",
+        metavar="FILE",
+        action="append",
+        help="papillary-muscle tip points (with frames: once for all, or once per frame)",
+    )
     measure.add_argument("--units", choices=["mm", "cm", "m"], help="unit of the input coordinates")
     measure.set_defaults(handler=_cmd_measure)
 
@@ -187,15 +206,34 @@ def _report_error(args: argparse.Namespace, exc: BaseException, code: int) -> in
 
 
 def _cmd_measure(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if len(args.files) > 1 or Path(args.files[0]).is_dir():
+        return _measure_frames(args)
     from mvplan.geometry.measurements import measure
     from mvplan.io.load import load_annulus
 
+    for option in ("landmarks", "papillary"):
+        if len(getattr(args, option) or ()) > 1:
+            raise MvplanError(f"--{option} is given more than once for one annulus file")
     annulus = load_annulus(
-        args.file, units=args.units, landmarks=args.landmarks, papillary=args.papillary
+        args.files[0],
+        units=args.units,
+        landmarks=(args.landmarks or [None])[0],
+        papillary=(args.papillary or [None])[0],
     )
+    out = _measurement_object(annulus, measure(annulus))
+    if args.json:
+        print(json.dumps(out, indent=2, allow_nan=False))
+    else:
+        print(format_measurements(out))
+    return EXIT_OK
+
+
+def _measurement_object(annulus: Any, result: Any) -> dict[str, Any]:
+    """What ``mvplan measure FILE --json`` prints for one annulus (warnings go to stderr)."""
     warn_all(annulus.warnings, annulus.source.name)
-    result = measure(annulus)
-    out = result.to_dict()
+    out: dict[str, Any] = result.to_dict()
     out["units"] = {
         "length": "mm",
         "area": "mm2",
@@ -205,10 +243,43 @@ def _cmd_measure(args: argparse.Namespace) -> int:
     }
     out["n_input_points"] = annulus.source.n_input_points
     out["source"] = annulus.source.name
+    return out
+
+
+def _measure_frames(args: argparse.Namespace) -> int:
+    """``mvplan measure F1 F2 ...`` or ``mvplan measure FOLDER``: frames of one annulus."""
+    from mvplan.geometry.cycle import measure_cycle
+    from mvplan.geometry.measurements import measure
+    from mvplan.io.sequence import frame_files, load_annulus_sequence
+
+    files, _ = frame_files(args.files)
+    sides = {}
+    for option in ("landmarks", "papillary"):
+        given = getattr(args, option) or []
+        if len(given) == len(files) or not given:
+            sides[option] = given or None
+        elif len(given) == 1 and option == "papillary":
+            sides[option] = given * len(files)  # the tips only decide the atrial side
+        else:
+            raise MvplanError(
+                f"--{option} is given {len(given)} time(s) for {len(files)} frames; give it "
+                "once per frame, in frame order"
+                + (" (or once for all frames)" if option == "papillary" else "")
+            )
+    sequence = load_annulus_sequence(
+        args.files,
+        units=args.units,
+        landmarks=sides["landmarks"],
+        papillary=sides["papillary"],
+    )
+    results = [measure(a) for a in sequence.annuli]
+    frames = [_measurement_object(a, r) for a, r in zip(sequence.annuli, results, strict=True)]
+    cycle = measure_cycle(sequence.annuli, sequence.input_points, results).to_dict()
+    cycle["order"] = sequence.order
     if args.json:
-        print(json.dumps(out, indent=2, allow_nan=False))
+        print(json.dumps({"frames": frames, "cycle": cycle}, indent=2, allow_nan=False))
     else:
-        print(format_measurements(out))
+        print(format_frames(frames, cycle))
     return EXIT_OK
 
 
@@ -339,6 +410,68 @@ def format_measurements(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: Columns of the per-frame table of ``mvplan measure F1 F2 ...``: key, header, width.
+_FRAME_COLUMNS = (
+    ("perimeter_mm", "perim mm", 9),
+    ("area_2d_mm2", "area2D mm2", 11),
+    ("area_3d_mm2", "area3D mm2", 11),
+    ("ap_diameter_mm", "AP mm", 7),
+    ("commissural_width_mm", "CW mm", 7),
+    ("annular_height_mm", "height mm", 10),
+)
+
+
+def format_frames(frames: Sequence[dict[str, Any]], cycle: dict[str, Any]) -> str:
+    """The readable tables that ``mvplan measure F1 F2 ...`` prints: frames, then the cycle."""
+    from mvplan.geometry.measurements import MEASUREMENT_KEYS, MEASUREMENT_LABELS
+
+    width = max(len("source"), *(len(f["source"]) for f in frames)) + 2
+    head = f"{'frame':<6}{'source':<{width}}{'points':>7}"
+    lines = [head + "".join(f"{title:>{w}}" for _, title, w in _FRAME_COLUMNS)]
+    for k, frame in enumerate(frames):
+        row = f"{k:<6}{frame['source']:<{width}}{frame['n_input_points']:>7}"
+        for key, _, w in _FRAME_COLUMNS:
+            value = frame[key]
+            row += f"{'n/a' if value is None else f'{value:.1f}':>{w}}"
+        lines.append(row)
+    corr = cycle["correspondence"]
+    reversed_frames = corr["reversed_frames"]
+    disp = cycle["displacement_mm"]
+    lines += [
+        "",
+        f"frame order: {cycle['order']}",
+        f"correspondence: {corr['method']}, {corr['n_points']} points per frame"
+        + (f" (frames {reversed_frames} run the other way round)" if reversed_frames else ""),
+        f"displacement of corresponding points over the cycle: max {disp['max']:.1f} mm, "
+        f"mean {disp['mean']:.1f} mm",
+        "",
+        f"{'over the cycle':<34}{'min':>9}{'max':>9}{'change':>9}{'change %':>10}  unit",
+    ]
+    notes = []
+    for key in MEASUREMENT_KEYS:
+        r = cycle["measurements"][key]
+        mark = " *" if r["estimated"] else ""
+        if r["min"] is None:
+            cells = f"{'n/a':>9}{'n/a':>9}{'n/a':>9}{'n/a':>10}"
+            if r["reason"] not in notes:
+                notes.append(r["reason"])
+        else:
+            fmt = ".3f" if key == "sphericity_index" else ".1f"
+            pct = "n/a" if r["change_percent"] is None else f"{r['change_percent']:.1f}"
+            cells = f"{r['min']:>9{fmt}}{r['max']:>9{fmt}}{r['change']:>9{fmt}}{pct:>10}"
+        lines.append(f"{MEASUREMENT_LABELS[key]:<34}{cells}  {unit_of(key)}{mark}")
+    lines += [
+        "",
+        "change % = 100 (max - min) / max: for the areas, the fractional area change",
+    ]
+    if any(cycle["measurements"][k]["estimated"] for k in MEASUREMENT_KEYS):
+        lines.append(
+            "* rests on an estimated landmark in some frame; give landmarks with --landmarks"
+        )
+    lines.extend(f"n/a: {note}" for note in notes)
+    return "\n".join(lines)
+
+
 _ORIENTATION_TEXT = {
     "papillary": "away from the papillary tips",
     "saddle": "toward the saddle's horns (A and P atrial of the commissures)",
@@ -350,4 +483,4 @@ _ORIENTATION_TEXT = {
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
-__all__ = ["build_parser", "format_measurements", "gui_main", "main"]
+__all__ = ["build_parser", "format_frames", "format_measurements", "gui_main", "main"]

@@ -1,0 +1,196 @@
+"""Several frames of one annulus (a 4D series): from files or a folder of files.
+
+Each frame is read by :func:`mvplan.io.load.load_annulus`, exactly as a single file is, so a
+frame measures the same alone and in a series. A folder stands for every annulus file in it
+(a name ending in a suffix of :data:`mvplan.io.read.CURVE_READERS`), in natural order of the
+names (``f2`` before ``f10``); hidden files, plan files (``*.mvplan.json``) and side files
+whose name says ``papillary`` or ``landmark`` are left out.
+
+No supported format holds several frames in one file: of several loops in a VTK file the
+reader takes the largest (the others are segmentation debris), and of several curves in a
+Slicer markups file the first. Reading those as frames would change what one file means, so a
+series comes as several files or a folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mvplan.errors import InputError
+from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.ordering import cloud_order_if_unordered
+from mvplan.geometry.units import MM_PER_UNIT
+from mvplan.io._common import source_name
+from mvplan.io.load import load_annulus
+from mvplan.io.read import CURVE_READERS, read_curve
+from mvplan.io.types import FloatArray
+
+__all__ = ["AnnulusSequence", "annulus_files", "frame_files", "load_annulus_sequence"]
+
+PathLike = str | os.PathLike[str]
+
+#: Words in a file name that mark a side file (papillary tips, landmarks), not a frame.
+SIDE_FILE_WORDS = ("papillary", "landmark")
+
+
+@dataclass(frozen=True, eq=False)
+class AnnulusSequence:
+    """The frames of one annulus, in time order.
+
+    Attributes
+    ----------
+    annuli : tuple of Annulus, length f
+        Each frame as :func:`~mvplan.io.load.load_annulus` makes it from its file.
+    input_points : tuple of ((m_k, 3) float, mm, or None), length f
+        Each frame's points as read (in mm, input coordinates) in the file's order; None when
+        that order is not a curve order (a point cloud, or a list that had to be reordered).
+    order : str
+        How the frame order was decided, for the user: ``"as given"`` or the folder's
+        natural name order.
+    """
+
+    annuli: tuple[Annulus, ...]
+    input_points: tuple[FloatArray | None, ...]
+    order: str
+
+
+def _natural_key(name: str) -> list[tuple[int, int | str]]:
+    """Sort key that orders the digit runs of a name by value: ``f2`` before ``f10``."""
+    return [
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"(\d+)", name.lower())
+        if part
+    ]
+
+
+def annulus_files(folder: PathLike) -> list[Path]:
+    """The annulus files of a folder, in natural order of their names.
+
+    Parameters
+    ----------
+    folder : path
+
+    Returns
+    -------
+    list of Path
+        Files whose lower-cased name ends in an annulus suffix (``.csv .txt .mrk.json .vtk
+        .vtp .stl .ply .obj`` ...), leaving out hidden files, ``*.mvplan.json`` plan files and
+        names containing ``papillary`` or ``landmark``.
+
+    Raises
+    ------
+    InputError
+        The folder does not exist or holds no annulus file.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError("no such folder", source=source_name(folder))
+    suffixes = tuple(CURVE_READERS)
+    found = []
+    for path in root.iterdir():
+        name = path.name.lower()
+        if (
+            path.is_file()
+            and name.endswith(suffixes)
+            and not name.startswith(".")
+            and not name.endswith(".mvplan.json")
+            and not any(word in name for word in SIDE_FILE_WORDS)
+        ):
+            found.append(path)
+    if not found:
+        raise InputError(
+            f"no annulus file in the folder (looked for {', '.join(sorted(suffixes))})",
+            source=source_name(folder),
+        )
+    return sorted(found, key=lambda p: _natural_key(p.name))
+
+
+def load_annulus_sequence(
+    paths: Sequence[PathLike],
+    *,
+    units: str | None = None,
+    landmarks: Sequence[PathLike | None] | None = None,
+    papillary: Sequence[PathLike | None] | None = None,
+) -> AnnulusSequence:
+    """Read the frames of one annulus from several files, or from one folder.
+
+    Parameters
+    ----------
+    paths : sequence of path
+        Frame files in time order, or a single folder (see :func:`annulus_files`).
+    units : {"mm", "cm", "m"}, optional
+        Unit of every frame's coordinates (else each file's declared or inferred unit).
+    landmarks, papillary : sequence of (path or None), optional
+        One landmark file and one papillary-tip file per frame, in frame order (None for
+        none), as ``load_annulus`` takes them.
+
+    Returns
+    -------
+    AnnulusSequence
+
+    Raises
+    ------
+    InputError, GeometryError
+        A folder with no annulus file, a folder mixed with files, side files not one per
+        frame, or any problem with a frame's file (the message names the file).
+    """
+    files, order = frame_files(paths)
+    side = {"landmarks": landmarks, "papillary": papillary}
+    for what, given in side.items():
+        if given is not None and len(given) != len(files):
+            raise InputError(f"{len(given)} {what} files for {len(files)} frames")
+    annuli = []
+    points = []
+    for k, path in enumerate(files):
+        annulus = load_annulus(
+            path,
+            units=units,
+            landmarks=None if landmarks is None else landmarks[k],
+            papillary=None if papillary is None else papillary[k],
+        )
+        annuli.append(annulus)
+        points.append(_points_in_file_order(path, annulus))
+    return AnnulusSequence(tuple(annuli), tuple(points), order)
+
+
+def frame_files(paths: Sequence[PathLike]) -> tuple[list[Path], str]:
+    """The frame files that ``paths`` (files, or one folder) stand for, and how they are ordered.
+
+    Returns
+    -------
+    files : list of Path
+    order : str
+        ``"as given"``, or the folder's natural name order with the names, for the user.
+    """
+    if not paths:
+        raise InputError("no annulus file given")
+    folders = [p for p in paths if Path(p).is_dir()]
+    if folders and len(paths) > 1:
+        raise InputError(
+            "give either one folder of frames or several frame files, not both",
+            source=source_name(folders[0]),
+        )
+    if folders:
+        files = annulus_files(folders[0])
+        names = ", ".join(p.name for p in files)
+        return files, f"natural order of the names in {source_name(folders[0])}: {names}"
+    return [Path(p) for p in paths], "as given"
+
+
+def _points_in_file_order(path: Path, annulus: Annulus) -> FloatArray | None:
+    """The frame's input points in mm, if their order in the file is a curve order.
+
+    ``load_annulus`` keeps only the resampled curve; the point-order correspondence needs the
+    points as listed, so the (small) file is read a second time by the same reader.
+    """
+    curve = read_curve(path)
+    if not curve.ordered:
+        return None
+    pts = np.asarray(curve.points, dtype=float) * MM_PER_UNIT[annulus.source.input_units]
+    return pts if cloud_order_if_unordered(pts) is None else None
