@@ -10,6 +10,8 @@ Everything a script needs, in one import and in the order of the work::
     sim = mv.simulate(plan)
     print(sim.result.post.values["ap_diameter_mm"], sim.result.suture_forces_n.max())
     mv.save_plan(sim.plan, "patient.mvplan.json")
+    cycle = mv.device_cycle("frames/", "physio-like", 32)  # a moving annulus, ring on each frame
+    print(cycle.motion_kept_percent["perimeter_mm"])
     closed = mv.closure(sim)  # the leaflets, native and repaired (seconds)
     print(closed.repaired.coaptation.coaptation_length_mean_mm)
     mv.export(sim, "patient.glb", closure=closed)
@@ -27,6 +29,7 @@ VTK; :func:`export` and :func:`report` load VTK when called. Runnable scripts ar
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,13 +37,22 @@ from typing import Any
 from mvplan.geometry.annulus import Annulus
 from mvplan.geometry.measurements import Measurements, measure
 from mvplan.io.load import load_annulus, load_papillary
+from mvplan.io.sequence import AnnulusSequence, frame_files, load_annulus_sequence
 from mvplan.plan import Plan
 from mvplan.planfile import load_plan, save_plan
 from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.planning.closure import ClosureSettings
+from mvplan.planning.cycle_device import DeviceCycle
 from mvplan.rings.catalogue import Catalogue, load_catalogue
 from mvplan.rings.spec import RingSpec
-from mvplan.workflow import ClosureOutcome, ring_spec, simulate_closure, simulate_plan, with_results
+from mvplan.workflow import (
+    ClosureOutcome,
+    ring_spec,
+    simulate_closure,
+    simulate_cycle,
+    simulate_plan,
+    with_results,
+)
 from mvplan.workflow import make_plan as _make_plan
 
 PathLike = str | os.PathLike[str]
@@ -109,6 +121,50 @@ def simulate(plan: Plan, **options: Any) -> Simulation:
     return Simulation(with_results(plan, result), spec, result)
 
 
+def device_cycle(
+    frames: PathLike | Sequence[PathLike] | Sequence[Annulus] | AnnulusSequence,
+    ring: str,
+    size_mm: float,
+    *,
+    sutures: int | None = None,
+    papillary: PathLike | Sequence[PathLike | None] | None = None,
+    units: str | None = None,
+    **options: Any,
+) -> DeviceCycle:
+    """Put ``ring`` at ``size_mm`` on every frame of a moving annulus and report how much of
+    the cycle's motion it keeps (``mvplan measure F1 F2 ... --ring ID --size S``).
+
+    ``frames`` is a folder, frame files in time order, Annulus objects or a loaded
+    :class:`mvplan.io.sequence.AnnulusSequence`; ``papillary`` (with files) one tip file for
+    all frames or one per frame. ``options`` as :func:`mvplan.workflow.simulate_cycle`
+    (``progress``, ``cancel``). The result's ``motion_kept_percent["perimeter_mm"]`` is the
+    share of the native circumference change the device keeps; ``native`` and ``device`` are
+    the two cycles, ``frames`` each frame's solve. A frame that does not converge raises
+    :class:`mvplan.errors.ConvergenceError` naming it.
+    """
+    if isinstance(frames, str | os.PathLike):
+        frames = [frames]
+    if isinstance(frames, AnnulusSequence):
+        sequence = frames
+    elif all(isinstance(f, Annulus) for f in frames):
+        sequence = AnnulusSequence(tuple(frames), (None,) * len(frames), "as given")  # type: ignore[arg-type]
+    else:
+        paths = [Path(f) for f in frames]  # type: ignore[arg-type]
+        count = len(frame_files(paths)[0])
+        tips = None
+        if papillary is not None:
+            tips = [papillary] * count if isinstance(papillary, str | os.PathLike) else papillary
+        sequence = load_annulus_sequence(paths, units=units, papillary=tips)
+    return simulate_cycle(
+        sequence.annuli,
+        ring,
+        size_mm=size_mm,
+        sutures=sutures,
+        input_points=sequence.input_points,
+        **options,
+    )
+
+
 def closure(
     what: Plan | Simulation, *, settings: ClosureSettings | None = None, **options: Any
 ) -> ClosureOutcome:
@@ -166,9 +222,11 @@ def report(what: Plan | Simulation, path: PathLike, **options: Any) -> list[Path
 __all__ = [
     "ClosureOutcome",
     "ClosureSettings",
+    "DeviceCycle",
     "Measurements",
     "Simulation",
     "closure",
+    "device_cycle",
     "export",
     "load_annulus",
     "load_papillary",

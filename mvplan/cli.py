@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="papillary-muscle tip points (with frames: once for all, or once per frame)",
     )
     measure.add_argument("--units", choices=["mm", "cm", "m"], help="unit of the input coordinates")
+    measure.add_argument(
+        "--ring",
+        metavar="ID",
+        help="with frames: put this catalogue ring on every frame (placed automatically, "
+        "solved frame by frame) and report how much of the cycle's motion it keeps",
+    )
+    measure.add_argument(
+        "--size", type=float, metavar="MM", help="with --ring: a size the family sells, mm"
+    )
     measure.set_defaults(handler=_cmd_measure)
 
     from mvplan.cli_rings import add_rings_commands
@@ -208,8 +217,15 @@ def _report_error(args: argparse.Namespace, exc: BaseException, code: int) -> in
 def _cmd_measure(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    if args.size is not None and args.ring is None:
+        raise MvplanError("--size goes with --ring (the device to put on every frame)")
     if len(args.files) > 1 or Path(args.files[0]).is_dir():
         return _measure_frames(args)
+    if args.ring is not None:
+        raise MvplanError(
+            "--ring needs the frames of a moving annulus (several files or a folder); for one "
+            "annulus use mvplan plan and mvplan simulate"
+        )
     from mvplan.geometry.measurements import measure
     from mvplan.io.load import load_annulus
 
@@ -252,6 +268,14 @@ def _measure_frames(args: argparse.Namespace) -> int:
     from mvplan.geometry.measurements import measure
     from mvplan.io.sequence import frame_files, load_annulus_sequence
 
+    if args.ring is not None:  # the device first: a bad ring or size costs no frame's work
+        from mvplan.rings.catalogue import load_catalogue
+
+        family = load_catalogue().family(args.ring)
+        if args.size is None:
+            sold = ", ".join(f"{s:g}" for s in family.sizes_mm)
+            raise MvplanError(f"--ring {family.id} needs --size (sold: {sold} mm)")
+        family.spec(args.size)
     files, _ = frame_files(args.files)
     sides = {}
     for option in ("landmarks", "papillary"):
@@ -274,12 +298,33 @@ def _measure_frames(args: argparse.Namespace) -> int:
     )
     results = [measure(a) for a in sequence.annuli]
     frames = [_measurement_object(a, r) for a, r in zip(sequence.annuli, results, strict=True)]
-    cycle = measure_cycle(sequence.annuli, sequence.input_points, results).to_dict()
+    device = None
+    if args.ring is not None:
+        from mvplan.workflow import simulate_cycle
+
+        found = simulate_cycle(
+            sequence.annuli,
+            args.ring,
+            size_mm=args.size,
+            input_points=sequence.input_points,
+            native=results,
+        )
+        cycle_result = found.native
+        device = found.to_dict()
+    else:
+        cycle_result = measure_cycle(sequence.annuli, sequence.input_points, results)
+    cycle = cycle_result.to_dict()
     cycle["order"] = sequence.order
+    out: dict[str, Any] = {"frames": frames, "cycle": cycle}
+    if device is not None:
+        out["device"] = device
     if args.json:
-        print(json.dumps({"frames": frames, "cycle": cycle}, indent=2, allow_nan=False))
+        print(json.dumps(out, indent=2, allow_nan=False))
     else:
         print(format_frames(frames, cycle))
+        if device is not None:
+            print()
+            print(format_device_cycle(cycle, device))
     return EXIT_OK
 
 
@@ -472,6 +517,66 @@ def format_frames(frames: Sequence[dict[str, Any]], cycle: dict[str, Any]) -> st
     return "\n".join(lines)
 
 
+def format_device_cycle(cycle: dict[str, Any], device: dict[str, Any]) -> str:
+    """The readable tables of ``mvplan measure F1 F2 ... --ring ID --size S``: each frame's
+    solve, then the native and with-device cycles side by side with the motion kept."""
+    from mvplan.geometry.measurements import MEASUREMENT_KEYS, MEASUREMENT_LABELS
+
+    kind = "ring" if device["closed"] else "band"
+    width = max(len("source"), *(len(f["source"]) for f in device["frames"])) + 2
+    lines = [
+        f"with {device['ring']} {device['size_mm']:g} mm ({device['stiffness_class']} {kind}, "
+        f"{device['sutures']} sutures; placed automatically and solved on each frame)",
+        "",
+        f"{'frame':<6}{'source':<{width}}{'converged':>10}{'residual':>10}{'iter':>6}{'ms':>8}"
+        f"{'max suture N':>14}",
+    ]
+    for f in device["frames"]:
+        lines.append(
+            f"{f['frame']:<6}{f['source']:<{width}}{'yes' if f['converged'] else 'NO':>10}"
+            f"{f['residual']:>10.1e}{f['iterations']:>6}{f['time_ms']:>8.0f}"
+            f"{f['suture_force_max_n']:>14.2f}"
+        )
+    lines += [
+        "",
+        f"{'':<34}{'native':^27}{'with device':^27}",
+        f"{'over the cycle':<34}"
+        + f"{'min':>9}{'max':>9}{'change':>9}" * 2
+        + f"{'kept %':>9}  unit",
+    ]
+    native, after = cycle["measurements"], device["cycle"]["measurements"]
+    for key in MEASUREMENT_KEYS:
+        fmt = ".3f" if key == "sphericity_index" else ".1f"
+        if key == "perimeter_mm":
+            fmt = ".2f"  # a rigid ring keeps a fraction of a millimetre
+        cells = ""
+        for r in (native[key], after[key]):
+            for name in ("min", "max", "change"):
+                cells += f"{'n/a':>9}" if r[name] is None else f"{r[name]:>9{fmt}}"
+        kept = device["motion_kept_percent"][key]
+        cells += f"{'n/a':>9}" if kept is None else f"{kept:>9.1f}"
+        lines.append(f"{MEASUREMENT_LABELS[key]:<34}{cells}  {unit_of(key)}")
+    ref = device["in_vivo_circumference_change_mm"]
+    classes = ("none", "flexible", "semi-rigid", "rigid")
+    text = ", ".join(
+        f"{'no ring' if c == 'none' else c} {ref[c]['mean']:g} +- {ref[c]['sd']:g}" for c in classes
+    )
+    lines += [
+        "",
+        "kept % = 100 x change with the device / native change (n/a: no native change)",
+        f"in vivo cyclic circumference change ({ref['source']}): {text} mm",
+    ]
+    own = ref.get(device["stiffness_class"])
+    perimeter = (native["perimeter_mm"]["change"], after["perimeter_mm"]["change"])
+    if own is not None and None not in perimeter:
+        lines.append(
+            f"here: {perimeter[0]:.2f} mm native, {perimeter[1]:.2f} mm with this "
+            f"{device['stiffness_class']} {kind} (in vivo {own['mean']:g} +- {own['sd']:g} mm "
+            f"against {ref['none']['mean']:g} +- {ref['none']['sd']:g} without a ring)"
+        )
+    return "\n".join(lines)
+
+
 _ORIENTATION_TEXT = {
     "papillary": "away from the papillary tips",
     "saddle": "toward the saddle's horns (A and P atrial of the commissures)",
@@ -483,4 +588,11 @@ _ORIENTATION_TEXT = {
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
-__all__ = ["build_parser", "format_frames", "format_measurements", "gui_main", "main"]
+__all__ = [
+    "build_parser",
+    "format_device_cycle",
+    "format_frames",
+    "format_measurements",
+    "gui_main",
+    "main",
+]

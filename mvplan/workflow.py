@@ -9,8 +9,9 @@ No Qt, no VTK.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from mvplan.planning.annuloplasty import (
     simulate_annuloplasty,
 )
 from mvplan.planning.closure import ClosureModel, ClosureResult, ClosureSettings, FloatArray
+from mvplan.planning.cycle_device import DeviceCycle, FrameSolve, motion_kept
 from mvplan.rings.catalogue import Catalogue, load_catalogue
 from mvplan.rings.sizing import SizeRecommendation, parse_policy, recommend_size
 from mvplan.rings.spec import RingFamily, RingSpec
@@ -396,7 +398,167 @@ def coaptation_of(
     )
 
 
+# -- a device over the cardiac cycle ---------------------------------------------------------
+
+#: How :func:`simulate_cycle` places the ring on each frame, for the user.
+CYCLE_PLACEMENT = (
+    "automatic on each frame (the sutures follow the tissue), the same ring, size and suture "
+    "count on every frame"
+)
+
+
+def simulate_cycle(
+    frames: Sequence[Annulus],
+    ring: str,
+    *,
+    size_mm: float,
+    sutures: int | None = None,
+    input_points: Sequence[FloatArray | None] | None = None,
+    native: Sequence[Measurements] | None = None,
+    catalogue: Catalogue | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> DeviceCycle:
+    """Put one ring on every frame of a moving annulus and compare the two cycles.
+
+    Each frame gets :func:`make_plan` (the ring at ``size_mm``, placed automatically on that
+    frame, since the sutures follow the tissue; the suture count fixed across frames) and
+    :func:`simulate_plan` (its own quasi-static solve, :mod:`mvplan.planning.cycle_device`).
+    The reshaped annuli are measured as ``simulate_plan`` measures them (``post``) and related
+    by the native correspondence carried with the tissue.
+
+    Parameters
+    ----------
+    frames : sequence of Annulus, length f >= 2
+        One annulus over the cycle, in time order (:func:`mvplan.io.sequence.
+        load_annulus_sequence`); papillary tips given at loading decided each frame's atrial
+        side already.
+    ring : str
+        Catalogue family id.
+    size_mm : float
+        A size the family sells, mm.
+    sutures : int, optional
+        Suture count on every frame (default: the family's, 14 for a ring, 10 for a band).
+    input_points : sequence of ((m_k, 3) float, mm, or None), optional
+        Each frame's input points in curve order (:class:`mvplan.io.sequence.AnnulusSequence`),
+        for the point-order correspondence (:mod:`mvplan.geometry.cycle`).
+    native : sequence of Measurements, optional
+        Each frame's measurements when the caller has them.
+    catalogue : Catalogue, optional
+    progress : callable ``(frames_done, frames) -> None``, optional
+        Called before the first solve and after each frame.
+    cancel : callable ``() -> bool``, optional
+        Passed to every solve (:class:`mvplan.mechanics.Cancelled` stops the cycle).
+
+    Returns
+    -------
+    DeviceCycle
+
+    Raises
+    ------
+    InputError
+        Fewer than two frames, an unknown ring or a size it does not sell, a frame the ring
+        cannot be placed on (the message names the frame).
+    ConvergenceError
+        A frame's solve did not converge (the message names the frame; no figures are given).
+    """
+    from mvplan.geometry.cycle import measure_cycle
+
+    if len(frames) < 2:
+        raise InputError(f"a cycle needs at least two frames, got {len(frames)}")
+    pre = list(native) if native is not None else [measure(a) for a in frames]
+    if len(pre) != len(frames):
+        raise ValueError("one Measurements per frame is needed")
+    catalogue = catalogue or load_catalogue()
+    catalogue.family(ring).spec(size_mm)  # an unknown ring or size: before any frame's work
+    native_cycle = measure_cycle(frames, input_points, pre)
+    # The same node count on every frame: one tissue discretisation for the whole cycle.
+    nodes = max(a.curve.count for a in frames)
+    results: list[AnnuloplastyResult] = []
+    solves: list[FrameSolve] = []
+    count = sutures
+    made = None
+    for k, annulus in enumerate(frames):
+        if progress is not None:
+            progress(k, len(frames))
+        where = f"frame {k} ({annulus.source.name})"
+        try:
+            made = make_plan(
+                annulus, ring, size_mm=size_mm, sutures=count, catalogue=catalogue, name=where
+            )
+        except InputError as exc:
+            if exc.source is not None:
+                raise
+            raise InputError(str(exc), source=where) from exc
+        assert made.fit is not None and made.spec is not None
+        count = len(made.plan.placement.sutures) if made.plan.placement else count
+        result = simulate_plan(
+            made.plan, spec=made.spec, annulus_nodes=nodes, pre=pre[k], cancel=cancel
+        )
+        results.append(result)
+        solves.append(
+            FrameSolve(
+                frame=k,
+                source=annulus.source.name,
+                converged=bool(result.solve.converged),
+                residual=float(result.solve.residual),
+                iterations=int(result.solve.iterations),
+                time_ms=float(result.solve.time_ms),
+                suture_force_max_n=float(result.suture_forces_n.max(initial=0.0)),
+                placement_residual_mm=float(made.fit.residual_mm),
+            )
+        )
+    if progress is not None:
+        progress(len(frames), len(frames))
+    assert made is not None and made.plan.ring is not None and made.spec is not None
+    carried = [
+        _carried_points(a, r, p)
+        for a, r, p in zip(frames, results, native_cycle.correspondence.points, strict=True)
+    ]
+    after = [r.annulus_after for r in results]
+    device_cycle = measure_cycle(after, carried, [r.post for r in results])
+    # The device's points are the native ones carried along: say so rather than "point order".
+    device_cycle = replace(
+        device_cycle,
+        correspondence=replace(
+            device_cycle.correspondence,
+            method=f"{native_cycle.correspondence.method}, carried with the tissue",
+        ),
+    )
+    family = ring_family(made.plan.ring, catalogue)
+    return DeviceCycle(
+        ring=family.id,
+        size_mm=float(made.spec.size_mm),
+        stiffness_class=family.stiffness.stiffness_class,
+        closed=bool(family.closed),
+        sutures=int(count or 0),
+        placement=CYCLE_PLACEMENT,
+        native=native_cycle,
+        device=device_cycle,
+        motion_kept_percent=MappingProxyType(motion_kept(native_cycle, device_cycle)),
+        frames=tuple(solves),
+        results=tuple(results),
+    )
+
+
+def _carried_points(annulus: Annulus, result: AnnuloplastyResult, points: FloatArray) -> FloatArray:
+    """Where the tissue at ``points (m, 3)`` (on the native curve, input coordinates) went.
+
+    Each point's native curve parameter is found on the curve; the displacement of the
+    mechanics nodes (input coordinates) is interpolated there, linearly in the parameter.
+    """
+    n = result.annulus_after_valve.shape[0]
+    node_u = np.arange(n + 1) / n
+    to_input = annulus.to_valve_frame.inverse()
+    moved = to_input.apply(result.annulus_after_valve) - to_input.apply(result.annulus_before_valve)
+    moved = np.vstack([moved, moved[:1]])
+    u = np.array([annulus.curve.closest_parameter(p)[0] for p in points])
+    shift = np.stack([np.interp(u, node_u, moved[:, c]) for c in range(3)], axis=1)
+    return np.asarray(points, dtype=float) + shift
+
+
 __all__ = [
+    "CYCLE_PLACEMENT",
     "ClosureCase",
     "ClosureOutcome",
     "MadePlan",
@@ -406,6 +568,7 @@ __all__ = [
     "ring_family",
     "ring_spec",
     "simulate_closure",
+    "simulate_cycle",
     "simulate_plan",
     "with_results",
 ]
