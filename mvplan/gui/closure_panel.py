@@ -20,15 +20,12 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -36,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from mvplan.gui.closure import ClosureController
 from mvplan.gui.document import CLOSURE_CASES, PlanDocument
+from mvplan.gui.figures_table import figures_table
 from mvplan.workflow import ClosureCase
 
 #: Colourings offered, as (label, quantity of :mod:`mvplan.render.leaflets`).
@@ -175,19 +173,7 @@ class ClosurePanel(QWidget):
         for button in self.case_buttons.values():
             show_row.addWidget(button)
 
-        self.table = QTableWidget(len(ROWS), len(COLUMNS), self)
-        self.table.setObjectName("closureTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = figures_table(len(ROWS), COLUMNS, "closureTable", self)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 4)
         for row, (key, label, unit, _digits) in enumerate(ROWS):
             name = QTableWidgetItem(label)

@@ -11,10 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -22,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from mvplan.geometry.measurements import MEASUREMENT_KEYS, MEASUREMENT_LABELS, Measurements
 from mvplan.gui.document import PlanDocument
+from mvplan.gui.figures_table import figures_table
 from mvplan.gui.profile_plot import SaddleProfilePlot, saddle_profile
 
 COLUMNS = ("Measurement", "Native", "With ring", "Change", "Unit")
@@ -67,20 +65,8 @@ class MeasurementsPanel(QWidget):
     def __init__(self, document: PlanDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        self.table = QTableWidget(len(MEASUREMENT_KEYS), len(COLUMNS), self)
-        self.table.setObjectName("measurementsTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table = figures_table(len(MEASUREMENT_KEYS), COLUMNS, "measurementsTable", self)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         row_h = self.table.fontMetrics().height() + 6
         self.table.verticalHeader().setDefaultSectionSize(row_h)
         self.table.setMinimumHeight(row_h * (len(MEASUREMENT_KEYS) + 1) + 6)
