@@ -10,15 +10,19 @@ The environment for off-screen rendering is set here, before any test module imp
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from shapes import SAMPLES
 
+from mvplan import workflow
 from mvplan.geometry.annulus import Annulus
 from mvplan.headless import configure_headless
 from mvplan.io.load import load_annulus
+from mvplan.mechanics.newton import NotConverged, SolveResult
 from mvplan.planning.annuloplasty import AnnuloplastyResult
+from mvplan.planning.closure import ClosureModel
 from mvplan.workflow import ClosureOutcome, MadePlan, make_plan, simulate_closure, simulate_plan
 
 configure_headless(force=True)
@@ -82,3 +86,38 @@ def native_closure(closure: ClosureOutcome) -> ClosureOutcome:
     """The native closure of ``closure`` alone, as a plan with no device (or a repaired
     closure that failed) leaves it."""
     return ClosureOutcome(closure.model, closure.native, None)
+
+
+def stalls(self: ClosureModel, attached: Any = None, **_: Any) -> Any:
+    """:meth:`ClosureModel.solve` that never converges (relative residual 2.5e-4)."""
+    state = SolveResult(
+        x=self.reference,
+        converged=False,
+        residual=2.5e-4,
+        residual_abs=1e-3,
+        iterations=300,
+        time_ms=1.0,
+    )
+    raise NotConverged("Newton stalled", state)
+
+
+@pytest.fixture
+def stalled_solves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every leaflet closure solve fails to converge (:func:`stalls`)."""
+    monkeypatch.setattr(ClosureModel, "solve", stalls)
+
+
+@pytest.fixture
+def repaired_fails(
+    monkeypatch: pytest.MonkeyPatch, closure: ClosureOutcome, stalled_solves: None
+) -> None:
+    """The native closure is the session's; the repaired solve (the real one, reusing its
+    model) does not converge (:func:`stalls`)."""
+    real = workflow.simulate_closure
+
+    def simulate(plan: Any, annuloplasty: Any = None, **options: Any) -> ClosureOutcome:
+        if annuloplasty is None:
+            return ClosureOutcome(closure.model, closure.native, None)
+        return real(plan, annuloplasty, **options)
+
+    monkeypatch.setattr(workflow, "simulate_closure", simulate)

@@ -31,7 +31,6 @@ from mvplan.headless import configure_headless
 
 configure_headless(force=True)  # before anything loads VTK (ENVIRONMENT.md)
 
-from mvplan import workflow  # noqa: E402
 from mvplan.errors import InputError  # noqa: E402
 from mvplan.export import charts  # noqa: E402
 from mvplan.export.closure import closure_or_failure  # noqa: E402
@@ -47,10 +46,8 @@ from mvplan.export.report import (  # noqa: E402
 from mvplan.geometry.annulus import Annulus, build_annulus  # noqa: E402
 from mvplan.geometry.measurements import MEASUREMENT_KEYS  # noqa: E402
 from mvplan.io.load import load_annulus, load_papillary  # noqa: E402
-from mvplan.mechanics.newton import NotConverged, SolveResult  # noqa: E402
 from mvplan.plan import Plan  # noqa: E402
 from mvplan.planning.annuloplasty import AnnuloplastyResult  # noqa: E402
-from mvplan.planning.closure import ClosureModel  # noqa: E402
 from mvplan.workflow import (  # noqa: E402
     ClosureCase,
     ClosureOutcome,
@@ -749,34 +746,6 @@ def test_the_sensitivity_table(with_closure: dict[str, Path]) -> None:
     assert rows[("sensitivity", "leaflet_stiffness x0.9", "error")][0].startswith("the repaired")
 
 
-def _stalls(self: ClosureModel, attached: Any = None, **_: Any) -> Any:
-    """:meth:`ClosureModel.solve` that never converges."""
-    state = SolveResult(
-        x=self.reference,
-        converged=False,
-        residual=2.5e-4,
-        residual_abs=1e-3,
-        iterations=300,
-        time_ms=1.0,
-    )
-    raise NotConverged("Newton stalled", state)
-
-
-@pytest.fixture
-def repaired_fails(monkeypatch: pytest.MonkeyPatch, closure: ClosureOutcome) -> None:
-    """The native closure is the session's; the repaired solve (the real one, reusing its
-    model) does not converge."""
-    real = workflow.simulate_closure
-
-    def simulate(plan: Plan, annuloplasty: Any = None, **options: Any) -> ClosureOutcome:
-        if annuloplasty is None:
-            return ClosureOutcome(closure.model, closure.native, None)
-        return real(plan, annuloplasty, **options)
-
-    monkeypatch.setattr(workflow, "simulate_closure", simulate)
-    monkeypatch.setattr(ClosureModel, "solve", _stalls)
-
-
 def test_a_repaired_closure_that_does_not_converge_is_kept_as_a_failure(
     repaired_fails: None, made: MadePlan, result: AnnuloplastyResult, closure: ClosureOutcome
 ) -> None:
@@ -793,9 +762,8 @@ def test_a_repaired_closure_that_does_not_converge_is_kept_as_a_failure(
 
 
 def test_a_native_closure_that_does_not_converge_leaves_nothing(
-    monkeypatch: pytest.MonkeyPatch, made: MadePlan, result: AnnuloplastyResult
+    stalled_solves: None, made: MadePlan, result: AnnuloplastyResult
 ) -> None:
-    monkeypatch.setattr(ClosureModel, "solve", _stalls)
     outcome, failure = closure_or_failure(made.plan, result)
     assert outcome is None
     assert failure is not None and failure.case == "native"
