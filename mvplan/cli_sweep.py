@@ -15,24 +15,23 @@ from typing import Any
 from mvplan.cli_output import EXIT_OK, output_path, warn_all
 from mvplan.cli_plan import add_closure_options, closure_settings
 
-#: CSV columns of ``mvplan sweep --csv``, in order.
-CSV_COLUMNS = (
-    "ring",
-    "size_mm",
-    "closed",
-    "coaptation_length_min_mm",
-    "coaptation_length_mean_mm",
-    "coaptation_area_mm2",
-    "regurgitant_orifice_area_mm2",
-    "tenting_height_mm",
-    "tenting_volume_ml",
-    "stenosis_warning",
-    "suture_force_max_n",
-    "suture_warnings",
-    "closure_iterations",
-    "closure_time_ms",
-    "error",
-)
+
+def csv_columns() -> tuple[str, ...]:
+    """CSV columns of ``mvplan sweep --csv``, in order: ring and size, the repaired closure's
+    keys of a row (:data:`mvplan.sweep.ROW_CLOSURE_KEYS`), the sutures and the solver."""
+    from mvplan.sweep import ROW_CLOSURE_KEYS  # loads the solvers: only when a sweep runs
+
+    return (
+        "ring",
+        "size_mm",
+        *ROW_CLOSURE_KEYS,
+        "suture_force_max_n",
+        "suture_warnings",
+        "closure_iterations",
+        "closure_time_ms",
+        "error",
+    )
+
 
 #: CSV columns of ``mvplan sweep --sensitivity-csv FILE``, in order.
 SENSITIVITY_CSV_COLUMNS = (
@@ -196,7 +195,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, indent=2, allow_nan=False))
     elif args.csv:
-        print(_csv(out["rows"], CSV_COLUMNS), end="")
+        print(_csv(out["rows"], csv_columns()), end="")
     else:
         print(_text(out, sensitivity))
     return EXIT_OK
