@@ -419,6 +419,12 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
+def _sd_row(label: str, value: float, reference: tuple[Any, ...]) -> list[str]:
+    """A table row: the model's ``value`` against a literature ``(mean, sd, source)``."""
+    mean, sd, source = reference[:3]
+    return [label, _f(value), f"{mean} ± {sd}", _against_sd(value, mean, sd), source]
+
+
 def _against_sd(value: float, mean: float, sd: float) -> str:
     k = abs(value - mean) / sd
     if k <= 1.0:
@@ -476,13 +482,11 @@ def healthy_section(rec: Record) -> list[str]:
         NORMAL["peak_stress_mpa"],
     )
     rows = [
-        [
+        _sd_row(
             "coaptation length, mean over the central stations (mm)",
-            _f(rec["coaptation_length_mean_mm"]),
-            f"{cl[0]} ± {cl[1]}",
-            _against_sd(rec["coaptation_length_mean_mm"], cl[0], cl[1]),
-            cl[2],
-        ],
+            rec["coaptation_length_mean_mm"],
+            cl,
+        ),
         [
             "coaptation length, min over the central stations (mm)",
             _f(rec["coaptation_length_min_mm"]),
@@ -490,13 +494,11 @@ def healthy_section(rec: Record) -> list[str]:
             "—",
             "",
         ],
-        [
+        _sd_row(
             "coaptation depth = tenting height, in the long-axis cut (mm)",
-            _f(rec["tenting_height_mm"]),
-            f"{dp[0]} ± {dp[1]}",
-            _against_sd(rec["tenting_height_mm"], dp[0], dp[1]),
-            dp[2],
-        ],
+            rec["tenting_height_mm"],
+            dp,
+        ),
         _cut_row(rec, cl),
         [
             "leaflet stress, 95th percentile of the largest principal (MPa)",
@@ -527,14 +529,12 @@ def healthy_section(rec: Record) -> list[str]:
 
 def _cut_row(rec: Record, length: tuple[Any, ...]) -> list[str]:
     """Coaptation length in the long-axis (A2-P2) cut, where echocardiography measures it."""
-    return [
+    return _sd_row(
         "coaptation length in the long-axis (A2–P2) cut, interpolated between the central "
         "stations (mm)",
-        _f(rec["cut_length_mm"]),
-        f"{length[0]} ± {length[1]}",
-        _against_sd(rec["cut_length_mm"], length[0], length[1]),
-        length[2],
-    ]
+        rec["cut_length_mm"],
+        length,
+    )
 
 
 def _common_rows(rec: Record) -> list[list[str]]:
@@ -583,20 +583,16 @@ def fmr_section(rec: Record) -> list[str]:
         return [*head, _failed_line(rec), ""]
     cl, dp = FMR["coaptation_length_mm"], FMR["coaptation_depth_mm"]
     rows = [
-        [
+        _sd_row(
             "coaptation length, mean over the central stations (mm)",
-            _f(rec["coaptation_length_mean_mm"]),
-            f"{cl[0]} ± {cl[1]}",
-            _against_sd(rec["coaptation_length_mean_mm"], cl[0], cl[1]),
-            cl[2],
-        ],
-        [
+            rec["coaptation_length_mean_mm"],
+            cl,
+        ),
+        _sd_row(
             "coaptation depth = tenting height, in the long-axis cut (mm)",
-            _f(rec["tenting_height_mm"]),
-            f"{dp[0]} ± {dp[1]}",
-            _against_sd(rec["tenting_height_mm"], dp[0], dp[1]),
-            dp[2],
-        ],
+            rec["tenting_height_mm"],
+            dp,
+        ),
         _cut_row(rec, cl),
         [
             "leaflet stress, 95th percentile / max (MPa)",
