@@ -121,7 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
         "With --screenshot PNG --exit it draws the window (off screen when there is no "
         "display) to a PNG image and exits.",
     )
-    gui.add_argument("file", nargs="?", help="annulus file or plan file (*.mvplan.json)")
+    gui.add_argument(
+        "file",
+        nargs="*",
+        help="annulus file or plan file (*.mvplan.json); several annulus files in time order, "
+        "or a folder of them, open the frames of a moving annulus (a cycle)",
+    )
     gui.add_argument("--landmarks", metavar="F", help="labelled landmark points for the annulus")
     gui.add_argument("--papillary", metavar="F", help="papillary-muscle tips for the annulus")
     gui.add_argument("--screenshot", metavar="PNG", help="write the window to this PNG image")
@@ -172,8 +177,8 @@ def gui_main() -> int:
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
-    """``mvplan gui [FILE] [--landmarks F] [--papillary F] [--screenshot PNG] [--exit]
-    [--closure] [--size WxH]``."""
+    """``mvplan gui [FILE | F1 F2 ... | FOLDER] [--landmarks F] [--papillary F]
+    [--screenshot PNG] [--exit] [--closure] [--size WxH]``."""
     from mvplan.headless import configure_headless, has_display, osmesa_available
 
     # --exit, or a screenshot with no screen to show the window on afterwards, is a batch
@@ -186,10 +191,15 @@ def _cmd_gui(args: argparse.Namespace) -> int:
             "no display to show the window on (DISPLAY is not set); run it on a desktop, "
             "under xvfb-run, or with --screenshot PNG --exit"
         )
+    from pathlib import Path
+
     from mvplan.gui.app import run  # lazily: Qt and VTK load only for this command
 
+    files = list(args.file)
+    cycle = files if len(files) > 1 or (files and Path(files[0]).is_dir()) else None
     code = run(
-        args.file,
+        files[0] if files and cycle is None else None,
+        cycle=cycle,
         screenshot=args.screenshot,
         exit_after=batch,
         size=args.size,
@@ -198,7 +208,13 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         closure=args.closure,
     )
     if args.json and batch:
-        out = {"file": args.file, "screenshot": args.screenshot, "size": list(args.size)}
+        out = {
+            "file": files[0] if files and cycle is None else None,
+            "screenshot": args.screenshot,
+            "size": list(args.size),
+        }
+        if cycle is not None:
+            out["cycle"] = cycle
         print(json.dumps(out))
     return code
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QMessageLogContext, QtMsgType, qInstallMessageHandler
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QApplication
 from mvplan import __version__
 from mvplan.errors import InputError
 from mvplan.gui.compat import guard_none_refcount
+from mvplan.gui.cycle import load_cycle
 from mvplan.gui.document import PlanDocument
 from mvplan.gui.main_window import MainWindow
 from mvplan.gui.recovery import default_recovery_dir
@@ -109,8 +111,12 @@ def run(
     landmarks: str | Path | None = None,
     papillary: str | Path | None = None,
     closure: bool = False,
+    cycle: Sequence[str | Path] | None = None,
 ) -> int:
     """Open ``file`` (an annulus or a plan) in the window; return the exit code.
+
+    ``cycle`` (instead of ``file``: several annulus files in time order, or one folder) opens
+    the frames of a moving annulus as *File > Open cycle* does, the plan on the first frame.
 
     ``landmarks`` and ``papillary`` (files of labelled landmark points and of papillary tips)
     are applied to it as the File menu would. ``closure`` solves the leaflet closure once the
@@ -124,11 +130,18 @@ def run(
         (after the screenshot, which shows the message).
     """
     document = PlanDocument()
+    frames = None
+    if cycle is not None:
+        if file is not None or landmarks is not None or papillary is not None:
+            raise InputError(
+                "a cycle opens alone: give its landmark and papillary files from the File menu"
+            )
+        frames = load_cycle(cycle)
     if file is not None:
         document.open(file)
-    elif landmarks is not None or papillary is not None:
+    elif frames is None and (landmarks is not None or papillary is not None):
         raise InputError("landmark and papillary files need an annulus file to go with")
-    elif closure:
+    elif closure and frames is None:
         raise InputError("the leaflet closure needs an annulus or a plan file")
     if papillary is not None:
         document.load_papillary(papillary)
@@ -148,6 +161,8 @@ def run(
         recovery_dir=default_recovery_dir() if interactive else None,
     )
     window.resize(*size)
+    if frames is not None:
+        window.show_cycle(frames)
     if file is not None and interactive:
         window.recent.add(Path(file))
     window.show()

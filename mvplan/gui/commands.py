@@ -95,6 +95,16 @@ class WindowCommands:
             "Open an annulus or a plan file",
             SP.SP_DialogOpenButton,
         )
+        self.open_cycle = self._action(
+            "Open c&ycle…",
+            w.open_cycle_dialog,
+            tip="Open the frames of a moving annulus (4D series), in time order",
+        )
+        self.open_cycle_folder = self._action(
+            "Open cycle &folder…",
+            lambda: w.open_cycle_dialog(folder=True),
+            tip="Open a folder of annulus frames (in natural order of the names)",
+        )
         self.landmarks = self._action(
             "Open &landmarks…",
             w.landmarks_dialog,
@@ -162,6 +172,11 @@ class WindowCommands:
         self.cancel_closure = self._action(
             "Cancel c&losure", w.cancel_closure, tip="Stop the leaflet closure being solved"
         )
+        self.predict_cycle = self._action(
+            "Predict c&ycle with device",
+            w.predict_cycle,
+            tip="Solve the plan's ring on every frame of the cycle: how much motion it keeps",
+        )
         self.size_sweep = self._action(
             "Size &sweep…",
             w.show_sweep,
@@ -219,6 +234,8 @@ class WindowCommands:
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open)
         file_menu.addMenu(window.recent.menu)
+        file_menu.addAction(self.open_cycle)
+        file_menu.addAction(self.open_cycle_folder)
         file_menu.addAction(self.landmarks)
         file_menu.addAction(self.papillary)
         file_menu.addSeparator()
@@ -240,6 +257,7 @@ class WindowCommands:
         simulate.addAction(self.cancel_closure)
         simulate.addSeparator()
         simulate.addAction(self.size_sweep)
+        simulate.addAction(self.predict_cycle)
         view = bar.addMenu("&View")
         for action in self.views.values():
             view.addAction(action)
@@ -303,6 +321,7 @@ class WindowCommands:
             action.setEnabled(has_plan and not running)
         self.cancel_closure.setEnabled(running)
         self.size_sweep.setEnabled(has_plan)
+        self.predict_cycle.setEnabled(has_ring and self._window.cycle_panel.cycle is not None)
 
 
 __all__ = ["MAX_RECENT", "SETTING_RECENT", "RecentFiles", "WindowCommands"]

@@ -153,6 +153,32 @@ class ClosureShown:
     message: str = ""
 
 
+@dataclass(frozen=True, eq=False)
+class FrameShown:
+    """One frame of a moving annulus (a 4D series) shown in place of the plan's annulus.
+
+    Attributes
+    ----------
+    index, count : int
+        The frame's position (from 0) and the number of frames.
+    name : str
+        The frame's file name.
+    annulus : Annulus
+        The frame's native annulus.
+    measurements : Measurements
+        Its own :func:`~mvplan.geometry.measurements.measure` values.
+    result : AnnuloplastyResult or None
+        The frame solved with the plan's ring on it (a cycle prediction), if there is one.
+    """
+
+    index: int
+    count: int
+    name: str
+    annulus: Annulus
+    measurements: Measurements
+    result: AnnuloplastyResult | None = None
+
+
 def same_valve(a: Plan | None, b: Plan | None) -> bool:
     """Whether two plans have the same native valve (annulus, papillary tips, leaflets), so
     that the native closure of one is the other's."""
@@ -193,6 +219,9 @@ class PlanDocument:
     closure_changed()
         The leaflet closure on show, its status, its colouring or the valve shown changed,
         or the plan changed (which may make it stale).
+    frame_changed()
+        Another frame of a cycle is shown in place of the plan's annulus, or none is any
+        more (:attr:`shown_frame`).
     saved(path: Path)
         The plan was written.
     """
@@ -203,6 +232,7 @@ class PlanDocument:
         self.transient_measured = Signal()
         self.preview_changed = Signal()
         self.closure_changed = Signal()
+        self.frame_changed = Signal()
         self.saved = Signal()
         self._catalogue = catalogue
         self.catalogue_warnings: list[str] = []
@@ -226,6 +256,7 @@ class PlanDocument:
         self.transient_placement: Placement | None = None
         self.transient_landmark: tuple[str, float] | None = None
         self.transient_measurements: Measurements | None = None
+        self._shown_frame: FrameShown | None = None
 
     # -- state ------------------------------------------------------------------------------
 
@@ -260,7 +291,8 @@ class PlanDocument:
         plan = self.plan
         if plan is None or plan.ring is None:
             return None
-        return ring_family(plan.ring, self.catalogue)
+        family = ring_family(plan.ring, self.catalogue)
+        return family if isinstance(family, RingFamily) else None
 
     @property
     def spec(self) -> RingSpec | None:
@@ -356,6 +388,16 @@ class PlanDocument:
         self._reset(Plan(annulus=annulus), Sources(annulus=p.resolve()), f"Open {p.name}")
         return "annulus"
 
+    def open_annulus(
+        self, annulus: Annulus, path: str | Path, measurements: Measurements | None = None
+    ) -> None:
+        """Start afresh on an annulus read already (the first frame of a cycle) from ``path``;
+        ``measurements``, its :func:`measure` values when the caller has them, are kept."""
+        if measurements is not None:
+            self._measured = (annulus, measurements)
+        p = Path(path)
+        self._reset(Plan(annulus=annulus), Sources(annulus=p.resolve()), f"Open {p.name}")
+
     def open_recovered(self, path: str | Path) -> None:
         """Open a plan autosaved by a session that crashed, as an unsaved plan with no file
         (recovery files hold no paths; :mod:`mvplan.gui.recovery`)."""
@@ -411,7 +453,7 @@ class PlanDocument:
     ) -> None:
         """Put a catalogue ring on the annulus at its automatic placement."""
         plan = self._need_plan()
-        old = None if plan.ring is None else ring_family(plan.ring, self.catalogue)
+        old = self.family
         # Another size of the plan's own ring keeps the definition the plan carries (which
         # may not be this catalogue's); any other ring comes from the catalogue.
         family = old if old is not None and old.id == family_id else None
@@ -534,6 +576,23 @@ class PlanDocument:
         self.sources = replace(self.sources, plan=out.resolve())
         self.saved.emit(out)
         return out
+
+    # -- frames of a cycle ------------------------------------------------------------------
+
+    @property
+    def shown_frame(self) -> FrameShown | None:
+        """The frame of a cycle shown in place of the plan's annulus (None: the plan)."""
+        return self._shown_frame
+
+    def show_frame(self, frame: FrameShown | None) -> None:
+        """Show one frame of a cycle instead of the plan's annulus (None: the plan again).
+
+        Not an edit: nothing goes on the history and the plan and its preview stay as they
+        are; any change of plan (an edit, undo, another file) shows the plan again.
+        """
+        if frame is not self._shown_frame:
+            self._shown_frame = frame
+            self.frame_changed.emit()
 
     # -- preview ----------------------------------------------------------------------------
 
@@ -732,6 +791,7 @@ class PlanDocument:
         self._preview = Preview()
         self._closures.clear()
         self._closure = ClosureShown()
+        self._shown_frame = None
         self.plan_changed.emit("open")
         self.closure_changed.emit()
 
@@ -744,6 +804,7 @@ class PlanDocument:
         self.transient_placement = None
         self.transient_landmark = None
         self.transient_measurements = None
+        self._shown_frame = None
         self.plan_changed.emit("edit")
         self._sync_closure()
 
@@ -751,6 +812,7 @@ class PlanDocument:
         self.transient_placement = None
         self.transient_landmark = None
         self.transient_measurements = None
+        self._shown_frame = None
         self.plan_changed.emit(reason)
         self._sync_closure()
 
@@ -764,6 +826,7 @@ def _check_converged(outcome: ClosureOutcome) -> None:
 __all__ = [
     "CLOSURE_CASES",
     "ClosureShown",
+    "FrameShown",
     "HistoryEntry",
     "PlanDocument",
     "Preview",

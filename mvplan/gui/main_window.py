@@ -45,6 +45,8 @@ from mvplan.gui.catalogue_panel import CataloguePanel
 from mvplan.gui.closure import ClosureController
 from mvplan.gui.closure_panel import ClosurePanel
 from mvplan.gui.commands import RecentFiles, WindowCommands
+from mvplan.gui.cycle import Cycle
+from mvplan.gui.cycle_panel import CyclePanel, ask_cycle_files, ask_cycle_folder
 from mvplan.gui.document import PlanDocument, is_plan_file
 from mvplan.gui.measurements_panel import MeasurementsPanel
 from mvplan.gui.placement_panel import PlacementPanel
@@ -142,6 +144,7 @@ class MainWindow(QMainWindow):
         self.closure_panel = ClosurePanel(self.document, self.closure, self)
         self.closure_panel.simulate_button.clicked.connect(self.simulate_closure)
         self.sweep_panel = SweepPanel(self.document, self.report, self)
+        self.cycle_panel = CyclePanel(self.document, self.report, self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("catalogue", "Ring catalogue", self.catalogue_panel, left=True)
         self._add_dock("placement", "Placement", self.placement_panel, left=True)
@@ -149,6 +152,10 @@ class MainWindow(QMainWindow):
         self._add_dock("preview", "Preview: sutures and solver", self.result_panel, left=False)
         self._add_dock("closure", "Leaflet closure", self.closure_panel, left=False)
         self._add_dock("sweep", "Size sweep", self.sweep_panel, left=False)
+        # Under the 3D view, as a player's controls; out of the way until a cycle is opened.
+        self._add_dock("cycle", "Cardiac cycle", self.cycle_panel, left=False)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.docks["cycle"])
+        self.docks["cycle"].hide()
         # The closure's figures and the sweep's table need the taller of the two places on the
         # right; the preview keeps its own, seen while the ring is placed.
         self.tabifyDockWidget(self.docks["measurements"], self.docks["closure"])
@@ -283,6 +290,37 @@ class MainWindow(QMainWindow):
                 self.open_landmarks(path)
             else:
                 self.open_papillary(path)
+
+    def open_cycle(self, paths: Sequence[str | Path], *, box: bool = True) -> bool:
+        """Open the frames of a moving annulus, several files or one folder (what File > Open
+        cycle does after its dialog): :meth:`CyclePanel.open_cycle`."""
+        if not paths or not self._maybe_discard():
+            return False
+        title = f"Cannot open the cycle of {Path(paths[0]).name}"
+        ok = self.attempt(lambda: self.cycle_panel.open_cycle(paths), title=title, box=box)
+        if ok:
+            self.show_cycle(None)
+        return ok
+
+    def show_cycle(self, cycle: Cycle | None) -> None:
+        """Bring the cycle panel up on ``cycle`` (None: the one it has), saying what opened."""
+        if cycle is not None:
+            self.cycle_panel.show_cycle(cycle)
+        self.docks["cycle"].show()
+        self.docks["cycle"].raise_()
+        shown = self.cycle_panel.cycle
+        if shown is not None:
+            said = f" ({shown.warnings[-1]})" if shown.warnings else ""
+            self.statusBar().showMessage(f"Opened a cycle of {shown.count} frames{said}", 8000)
+
+    def open_cycle_dialog(self, folder: bool = False) -> None:
+        self.open_cycle(ask_cycle_folder(self) if folder else ask_cycle_files(self))
+
+    def predict_cycle(self) -> bool:
+        """Solve the plan's ring on every frame of the cycle, in the background."""
+        self.docks["cycle"].show()
+        self.docks["cycle"].raise_()
+        return self.cycle_panel.predict()
 
     def save(self) -> bool:
         """Save to the plan file it came from, or ask where."""
@@ -650,6 +688,7 @@ class MainWindow(QMainWindow):
         self.preview.shutdown()
         self.closure.shutdown()
         self.sweep_panel.shutdown()
+        self.cycle_panel.shutdown()
         self.view.close_view()
 
 

@@ -3,7 +3,9 @@
 Columns: the native annulus, the annulus with the ring (the preview's reshaped annulus) and
 the change. Values resting on an estimated landmark are starred and set in italics (with the
 reason in the tooltip); values that cannot be computed show ``n/a`` with the reason. While a
-landmark is dragged, the native column follows it (measured off the GUI thread).
+landmark is dragged, the native column follows it (measured off the GUI thread). While the
+cycle panel shows a frame of a moving annulus, the columns are that frame's: its own
+measurements and, when the cycle was predicted with the ring, its reshaped annulus.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class MeasurementsPanel(QWidget):
         document.preview_changed.connect(self.refresh)
         document.transient_measured.connect(self.refresh)
         document.transient_changed.connect(self._on_transient)
+        document.frame_changed.connect(self.refresh)
         self.refresh()
 
     # -- reading (tests and accessibility) ---------------------------------------------------
@@ -113,12 +116,21 @@ class MeasurementsPanel(QWidget):
         if self.document.transient_landmark is not None:
             self._refresh_plot()
 
-    def refresh(self, *_args: object) -> None:
+    def _shown(self) -> tuple[Measurements | None, Measurements | None, Measurements | None, bool]:
+        """The native values shown, the with-ring ones, the native ones the change is taken
+        from, and whether the with-ring ones are of an earlier pose."""
         doc = self.document
-        native = doc.transient_measurements or doc.measurements
+        frame = doc.shown_frame
+        if frame is not None:
+            after = None if frame.result is None else frame.result.post
+            return frame.measurements, after, frame.measurements, False
         preview = doc.preview
         after = preview.result.post if preview.result is not None else None
-        dim = not preview.current
+        native = doc.transient_measurements or doc.measurements
+        return native, after, doc.measurements, not preview.current
+
+    def refresh(self, *_args: object) -> None:
+        native, after, reference, dim = self._shown()
         base = self.palette().text().color()
         faded = QColor(base)
         faded.setAlpha(120)
@@ -127,15 +139,30 @@ class MeasurementsPanel(QWidget):
             self._set(row, 2, key, after, signed=False, colour=faded if dim else base)
             change: float | None = None
             if native is not None and after is not None:
-                before = doc.measurements.values[key] if doc.measurements else None
+                before = reference.values[key] if reference else None
                 post = after.values[key]
                 if before is not None and post is not None:
                     change = post - before
             item = self._item(row, 3)
             item.setText("" if after is None else value_text(key, change, signed=True))
             item.setForeground(QBrush(faded if dim else base))
+        self._refresh_header()
         self._refresh_note(native)
         self._refresh_plot()
+
+    def _refresh_header(self) -> None:
+        """The native column names the cycle's frame on show (the note has no room left)."""
+        frame = self.document.shown_frame
+        item = self.table.horizontalHeaderItem(COLUMNS.index("Native"))
+        if item is None:
+            return
+        if frame is None:
+            item.setText("Native")
+            item.setToolTip("")
+        else:
+            item.setText(f"Frame {frame.index + 1}/{frame.count}")
+            with_ring = "; with ring: predicted over the cycle" if frame.result is not None else ""
+            item.setToolTip(f"Frame {frame.index + 1} of {frame.count}: {frame.name}{with_ring}")
 
     def _set(
         self,
@@ -182,12 +209,22 @@ class MeasurementsPanel(QWidget):
             )
         parts.append(_ORIENTATION.get(native.orientation, native.orientation))
         preview = doc.preview
-        if preview.result is not None and not preview.current:
+        if doc.shown_frame is None and preview.result is not None and not preview.current:
             parts.append("with-ring values are of an earlier pose (greyed)")
         self.note.setText("; ".join(parts) + ".")
 
     def _refresh_plot(self) -> None:
         doc = self.document
+        frame = doc.shown_frame
+        if frame is not None:
+            result = frame.result
+            after = (
+                None
+                if result is None
+                else saddle_profile(result.annulus_after, frame.annulus.plane)
+            )
+            self.plot.set_profiles(saddle_profile(frame.annulus), after, True)
+            return
         annulus = doc.annulus
         if annulus is None:
             self.plot.set_profiles(None)

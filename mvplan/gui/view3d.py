@@ -29,6 +29,11 @@ blending (15 ms with no translucent layer at all). Exports and the report, which
 on frame by frame, keep the scene's depth peeling. During a drag the document holds a
 transient placement or landmark (previewed, not committed); the release commits it as one undo
 step. Escape abandons a drag.
+
+A frame of a moving annulus (:attr:`PlanDocument.shown_frame`, the cycle panel's) is drawn in
+place of the plan's annulus, in its own valve frame, with its predicted device result when it
+has one; the ring cannot be dragged and the leaflets (closed on the plan's annulus) are hidden
+until the plan is shown again.
 """
 
 from __future__ import annotations
@@ -165,6 +170,7 @@ class PlanView(QWidget):
         document.transient_changed.connect(self._on_transient)
         document.preview_changed.connect(self._on_preview)
         document.closure_changed.connect(self._on_closure)
+        document.frame_changed.connect(self._on_frame)
         if document.annulus is not None:
             self._on_plan_changed("open")
         if document.closure.outcome is not None:
@@ -346,6 +352,9 @@ class PlanView(QWidget):
         no longer matches the plan; not at all once the annulus changed (module
         docstring)."""
         doc = self.document
+        if doc.shown_frame is not None:
+            self._hide_leaflets()  # closed on the plan's annulus, not on this frame
+            return
         shown = doc.closure
         case = doc.shown_closure_case()
         plan = doc.plan
@@ -373,8 +382,36 @@ class PlanView(QWidget):
             self.set_view(self._view)  # frame the leaflets and chordae too
         self.request_render()
 
+    def _hide_leaflets(self) -> None:
+        if self._leaflet_case is not None:
+            self.leaflets.set(None)
+            self._leaflet_case = None
+        self.leaflets.set_stale(False, "")
+        self.request_render()
+
+    def _on_frame(self) -> None:
+        """Draw the cycle's frame on show, or the plan again once none is (module
+        docstring)."""
+        doc = self.document
+        frame = doc.shown_frame
+        if frame is None:
+            self._on_plan_changed("frame")
+            self._on_closure()
+            return
+        if frame.annulus is not self._annulus:
+            self.scene.set_annulus(frame.annulus)
+            self._annulus = frame.annulus
+        # Without a prediction the plan's ring has no pose on this frame: none is drawn.
+        placement = doc.placement if frame.result is not None else None
+        self.scene.set_ring(doc.spec, placement)
+        self.scene.set_result(frame.result)
+        self._shown_result = frame.result
+        self._hide_leaflets()
+
     def _on_transient(self) -> None:
         doc = self.document
+        if doc.shown_frame is not None:
+            return
         if doc.transient_placement is not None:
             self.scene.set_ring(doc.spec, doc.transient_placement)
             self._on_preview()
@@ -391,6 +428,8 @@ class PlanView(QWidget):
         the panels show every intermediate answer. While a new solve runs the last answer
         stays drawn; after a failed one the ring is drawn as placed."""
         doc = self.document
+        if doc.shown_frame is not None:
+            return  # the frame's own result is drawn, not the plan's preview
         preview = doc.preview
         result = preview.result if doc.spec is not None else None
         if doc.transient_placement is not None and not preview.current:
@@ -435,8 +474,8 @@ class PlanView(QWidget):
 
     def _press(self, event: QMouseEvent) -> bool:
         doc = self.document
-        if doc.annulus is None:
-            return False
+        if doc.annulus is None or doc.shown_frame is not None:
+            return False  # a frame of a cycle is for looking at: the plan is edited on its own
         x, y = self.display_position(event.position().toPoint())
         name = self.scene.landmark_at(x, y)
         if name is not None:
