@@ -78,6 +78,38 @@ def add_plan_commands(
         metavar="N",
         help="number of sutures (default 14 for a ring, 10 for a band; at least 3)",
     )
+    device = plan.add_argument_group(
+        "percutaneous devices",
+        "coronary-sinus devices and transcatheter bands (`mvplan rings list`, type column)",
+    )
+    device.add_argument(
+        "--cinch",
+        metavar="VALUE",
+        help="how far the device is tightened: mm (6, 6mm) or percent of its size (15%%)",
+    )
+    device.add_argument(
+        "--cs-path",
+        metavar="FILE",
+        help="coronary-sinus centreline (any annulus format; open curve from the ostium); "
+        "default: estimated from the posterior annulus",
+    )
+    device.add_argument(
+        "--cs-offsets",
+        metavar="SPEC",
+        help="offsets of the estimated coronary sinus from the annulus, mm, e.g. "
+        "ostium=11,mid=17,distal=10.5,atrial=4 (defaults from Lansac 2008)",
+    )
+    device.add_argument(
+        "--artery",
+        metavar="FILE",
+        help="circumflex artery centreline (open curve) for the safety geometry",
+    )
+    device.add_argument(
+        "--compression-threshold",
+        type=float,
+        metavar="MM",
+        help="flag artery compression below this device-artery distance (default 3 mm)",
+    )
     plan.add_argument(
         "--leaflets",
         metavar="SPEC",
@@ -160,6 +192,24 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from mvplan.workflow import make_plan
 
     output = output_path(args.output)
+    catalogue = load_catalogue()  # once: a broken user ring warns once
+    if args.ring.strip().lower() != NO_RING and catalogue.is_device(args.ring):
+        return _cmd_plan_device(args, output, catalogue)
+    device_options = [
+        option
+        for option, value in (
+            ("--cinch", args.cinch),
+            ("--cs-path", args.cs_path),
+            ("--cs-offsets", args.cs_offsets),
+            ("--artery", args.artery),
+            ("--compression-threshold", args.compression_threshold),
+        )
+        if value is not None
+    ]
+    if device_options:
+        raise InputError(
+            f"{', '.join(device_options)} apply to percutaneous devices, not to --ring {args.ring}"
+        )
     no_ring = args.ring.strip().lower() == NO_RING
     if no_ring:
         given = [
@@ -176,10 +226,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             raise InputError(f"--ring {NO_RING} takes no {', '.join(given)}")
         family = None
         policy = None
-        catalogue = None
     else:
         # Check the options before reading any file: an unknown ring or policy is quicker to say.
-        catalogue = load_catalogue()  # once: a broken user ring warns once
         family = catalogue.family(args.ring)
         if args.size is None and args.policy is None:
             sold = ", ".join(f"{s:g}" for s in family.sizes_mm)
@@ -249,10 +297,134 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_plan_device(args: argparse.Namespace, output: Path, catalogue: Any) -> int:
+    """``mvplan plan ANNULUS --ring DEVICE --size S [--cinch C] ...``: a percutaneous device."""
+    from mvplan.geometry.coronary import CSOffsets, estimate_cs_path
+    from mvplan.geometry.safety import DEFAULT_COMPRESSION_THRESHOLD_MM
+    from mvplan.io.load import load_annulus, load_papillary
+    from mvplan.io.paths import load_artery, load_cs_path
+    from mvplan.planfile import save_plan
+    from mvplan.rings.percutaneous import parse_cinch
+    from mvplan.valve.leaflets import LeafletSpec
+    from mvplan.workflow import device_plan, plan_safety
+
+    device = catalogue.device(args.ring)
+    ring_only = [
+        option
+        for option, value in (
+            ("--policy", args.policy),
+            ("--sutures", args.sutures),
+            ("--adjustment", args.adjustment),
+        )
+        if value is not None
+    ]
+    if ring_only:
+        raise InputError(
+            f"{device.id} is a percutaneous device: it takes --size and --cinch, "
+            f"not {', '.join(ring_only)}"
+        )
+    if args.size is None:
+        sold = ", ".join(f"{s:g}" for s in device.sizes_mm)
+        raise InputError(f"--ring {device.id} needs --size (sold: {sold} mm)")
+    if device.type != "coronary-sinus" and (args.cs_path or args.cs_offsets):
+        raise InputError(f"{device.id} is anchored on the annulus: it takes no --cs-path")
+    if args.cs_path and args.cs_offsets:
+        raise InputError("give --cs-path or --cs-offsets (for the estimate), not both")
+    cinch = 0.0 if args.cinch is None else parse_cinch(args.cinch, args.size)
+    device.spec(args.size, cinch)  # a size not sold, a cinch too far: say so now
+    threshold = args.compression_threshold or DEFAULT_COMPRESSION_THRESHOLD_MM
+    leaflets = LeafletSpec() if args.leaflets is None else LeafletSpec.from_option(args.leaflets)
+    annulus = load_annulus(
+        args.annulus, units=args.units, landmarks=args.landmarks, papillary=args.papillary
+    )
+    warn_all(annulus.warnings, annulus.source.name)
+    papillary = None if args.papillary is None else load_papillary(args.papillary, annulus)
+    cs_path = None
+    if device.type == "coronary-sinus":
+        if args.cs_path is not None:
+            cs_path = load_cs_path(args.cs_path, annulus, units=args.units)
+        else:
+            offsets = CSOffsets() if args.cs_offsets is None else _offsets(args.cs_offsets)
+            cs_path = estimate_cs_path(annulus, offsets)
+    artery = None if args.artery is None else load_artery(args.artery, annulus, units=args.units)
+    plan = device_plan(
+        annulus,
+        device,
+        args.size,
+        cinch,
+        cs_path=cs_path,
+        artery=artery,
+        threshold_mm=threshold,
+        papillary=papillary,
+        name=args.name,
+    )
+    plan = replace(plan, leaflets=leaflets)
+    assert plan.ring is not None
+    safety = plan_safety(plan)
+    summary: dict[str, Any] = {
+        "output": str(output),
+        "name": args.name,
+        "source": annulus.source.name,
+        "ring": _ring_dict(plan.ring, device),
+        "recommendation": None,
+        "sutures": 0,
+        "longest_suture_mm": None,
+        "mean_suture_mm": None,
+        "placement": None,
+        "leaflets": asdict(leaflets),
+        "cs_path": None if cs_path is None else _path_summary(cs_path),
+        "safety": None if safety is None else safety.to_dict(),
+    }
+    save_plan(plan, output)
+    if args.json:
+        print(json.dumps(summary, indent=2, allow_nan=False))
+    else:
+        print(_plan_text(summary))
+    return EXIT_OK
+
+
+def _offsets(text: str) -> Any:
+    """``ostium=11,mid=17,distal=10.5,atrial=4`` (any subset) as CSOffsets."""
+    from mvplan.geometry.coronary import CSOffsets
+
+    values: dict[str, float] = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        key = key.strip().lower()
+        if key not in ("ostium", "mid", "distal", "atrial") or not value.strip():
+            raise InputError(
+                f"--cs-offsets {text!r}: expected ostium=MM,mid=MM,distal=MM,atrial=MM"
+            )
+        try:
+            values[f"{key}_mm"] = float(value)
+        except ValueError:
+            raise InputError(f"--cs-offsets {text!r}: {value!r} is not a number") from None
+    return CSOffsets(**values)
+
+
+def _path_summary(path: Any) -> dict[str, Any]:
+    """The coronary-sinus path without its points (they are in the plan file)."""
+    full = path.to_dict()
+    full.pop("points_valve_mm", None)
+    return full
+
+
 def _ring_dict(choice: Any, family: Any) -> dict[str, Any]:
+    if choice.is_device:
+        return {
+            "family": choice.family,
+            "name": family.name,
+            "type": family.type,
+            "size_mm": choice.size_mm,
+            "cinch_mm": choice.adjustment_mm,
+            "cinch_percent": 100.0 * choice.adjustment_mm / choice.size_mm,
+            "closed": False,
+            "size_measure": "length between the end anchors",
+        }
     return {
         "family": choice.family,
         "name": family.name,
+        "type": "ring" if family.closed else "band",
         "size_mm": choice.size_mm,
         "adjustment_mm": choice.adjustment_mm,
         "closed": bool(family.closed),
@@ -265,6 +437,21 @@ def _plan_text(s: dict[str, Any]) -> str:
     ring = s["ring"]
     if ring is None:
         lines.append("  ring              none (the native annulus alone)")
+    elif "cinch_mm" in ring:
+        lines.append(f"  device            {ring['family']} ({ring['name']}, {ring['type']})")
+        lines.append(
+            f"  size              {ring['size_mm']:g} mm ({ring['size_measure']}), cinch "
+            f"{ring['cinch_mm']:.3g} mm ({ring['cinch_percent']:.1f} %)"
+        )
+        path = s.get("cs_path")
+        if path is not None:
+            d = path["distance_mm"]
+            lines.append(
+                f"  coronary sinus    {path['source']}, {path['length_mm']:.1f} mm long, "
+                f"{d['min']:.1f}-{d['max']:.1f} mm from the annulus"
+            )
+        if s.get("safety") is not None:
+            lines.extend(_safety_lines(s["safety"], "as placed"))
     else:
         kind = "ring" if ring["closed"] else "band"
         adjust = f", adjusted {ring['adjustment_mm']:+g} mm" if ring["adjustment_mm"] else ""
@@ -293,7 +480,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     """``mvplan simulate PLAN [-o OUT.mvplan.json]``."""
     from mvplan.planfile import load_plan, save_plan
     from mvplan.planning.annuloplasty import DEFAULT_WARN_FRACTION
-    from mvplan.workflow import ring_family, simulate_closure, simulate_plan, with_results
+    from mvplan.workflow import (
+        plan_safety,
+        ring_family,
+        simulate_closure,
+        simulate_plan,
+        with_results,
+    )
 
     output = None if args.output is None else output_path(args.output)
     plan = load_plan(args.plan)
@@ -310,6 +503,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     ring = None
     if plan.ring is not None and family is not None:
         ring = _ring_dict(plan.ring, family)
+    safety = plan_safety(plan, result)
     if output is not None:
         save_plan(with_results(plan, result, closure), output)
     if args.json:
@@ -317,6 +511,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             "annuloplasty": results,
             "plan": {"name": plan.name, "ring": ring},
         }
+        if plan.has_device:
+            payload["safety"] = None if safety is None else safety.to_dict()
         if closure is not None:
             payload["closure"] = closure.to_dict()
         if output is not None:
@@ -324,6 +520,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(json.dumps(payload, indent=2, allow_nan=False))
     else:
         text = _simulate_text(source, plan.name, ring, results, None)
+        if safety is not None:
+            text += "\n" + "\n".join(_safety_lines(safety.to_dict(), "cinched"))
         if closure is not None:
             text += "\n\n" + _closure_text(closure.to_dict())
         if output is not None:
@@ -390,6 +588,8 @@ def _simulate_text(
     title = f"{source}{' (' + repr(name) + ')' if name else ''}: "
     if ring is None:
         title += "no device"
+    elif "cinch_mm" in ring:
+        title += f"{ring['family']} {ring['size_mm']:g} mm, cinched {ring['cinch_mm']:.3g} mm"
     else:
         adjust = f", adjusted {ring['adjustment_mm']:+g} mm" if ring["adjustment_mm"] else ""
         title += f"{ring['family']} {ring['size_mm']:g} mm{adjust}"
@@ -409,7 +609,10 @@ def _simulate_text(
 
     sutures = r["sutures"]
     lines.append("")
-    if sutures:
+    device = r.get("device")
+    if device is not None:
+        lines.extend(_device_lines(device, r["warn_fraction"]))
+    elif sutures:
         lines.append(
             f"sutures: {len(sutures)}, force max {r['suture_force_max_n']:.2f} N, "
             f"mean {r['suture_force_mean_n']:.2f} N (! = at least {r['warn_fraction']:g} of the "
@@ -428,7 +631,7 @@ def _simulate_text(
         f"(mean |strain| {100 * strain['mean_abs']:.1f} %)"
     )
     ring_out = r["ring"]
-    if ring is not None:
+    if ring is not None and device is None:
         lines.append(
             f"ring model: {ring_out['model']}, max deformation "
             f"{ring_out['deformation_max_mm']:.2f} mm"
@@ -442,6 +645,38 @@ def _simulate_text(
     if output is not None:
         lines.append(f"wrote {output}")
     return "\n".join(lines)
+
+
+def _device_lines(d: dict[str, Any], warn_fraction: float) -> list[str]:
+    """The device block of ``simulate``: wire, anchors, vein."""
+    lines = [
+        f"{d['type']}: wire tension {d['wire_tension_n']:.2f} N, length "
+        f"{d['wire_length_native_mm']:.1f} -> {d['wire_length_after_mm']:.1f} mm",
+        f"anchors: {len(d['anchors'])}, force max {d['anchor_force_max_n']:.2f} N (! = at least "
+        f"{warn_fraction:g} of the mean posterior pull-out strength, "
+        f"{d['pullout_strength_n']:g} N)",
+    ]
+    for anchor in d["anchors"]:
+        flag = "  !" if anchor["near_pullout"] else ""
+        lines.append(f"  {anchor['name']:>8}  {anchor['force_n']:>7.2f} N{flag}")
+    if "coronary_sinus_strain" in d:
+        lines.append(
+            f"coronary sinus between the anchors: {100 * d['coronary_sinus_strain']:+.1f} % "
+            "(negative: plicated)"
+        )
+    return lines
+
+
+def _safety_lines(safety: dict[str, Any], when: str) -> list[str]:
+    """The artery lines of ``plan`` and ``simulate``."""
+    lines = [
+        f"  artery            {safety['artery_source']}: {safety['min_distance_mm']:.1f} mm from "
+        f"the device at its closest ({when}; flag below {safety['threshold_mm']:g} mm), "
+        f"{len(safety['crossings'])} crossing(s) between device and annulus"
+    ]
+    if safety["warning"]:
+        lines.append(f"warning: {safety['warning']}")
+    return lines
 
 
 def _cell(value: float | None, digits: int, signed: bool = False) -> str:

@@ -14,25 +14,30 @@ from typing import Any
 
 from mvplan.errors import InputError
 from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.coronary import CSPath
 from mvplan.geometry.papillary import PapillaryTips
+from mvplan.geometry.safety import DEFAULT_COMPRESSION_THRESHOLD_MM, ArteryPath
 from mvplan.planning.placement import Placement
+from mvplan.rings.percutaneous import PercutaneousFamily
 from mvplan.rings.spec import RingFamily
 from mvplan.valve.leaflets import LeafletSpec
 
 
 @dataclass(frozen=True)
 class RingChoice:
-    """A catalogue ring at one size.
+    """A catalogue ring, or a percutaneous device, at one size.
 
     Attributes
     ----------
     family : str
-        Catalogue id (``physio-like``, ...).
+        Catalogue id (``physio-like``, ``carillon-like``, ...).
     size_mm : float
-        Size as sold (what the family's size label measures: see ``mvplan rings show``).
+        Size as sold (what the family's size label measures: see ``mvplan rings show``; a
+        percutaneous device's length between its end anchors).
     adjustment_mm : float
-        Adjustment of an adjustable device (0 for fixed ones), mm.
-    definition : RingFamily or None
+        Adjustment of an adjustable ring (0 for fixed ones), or a percutaneous device's
+        cinch, mm.
+    definition : RingFamily, PercutaneousFamily or None
         The family's definition as the plan was made with it (plan files embed it, so the
         plan simulates the same where the catalogue differs or lacks the ring); None: look
         ``family`` up in the catalogue (:func:`mvplan.workflow.ring_family`). Not part of
@@ -42,13 +47,18 @@ class RingChoice:
     family: str
     size_mm: float
     adjustment_mm: float = 0.0
-    definition: RingFamily | None = field(default=None, compare=False)
+    definition: RingFamily | PercutaneousFamily | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.definition is not None and self.definition.id != self.family:
             raise InputError(
                 f"ring {self.family!r} carries the definition of {self.definition.id!r}"
             )
+
+    @property
+    def is_device(self) -> bool:
+        """True for a percutaneous device (coronary-sinus device or transcatheter band)."""
+        return isinstance(self.definition, PercutaneousFamily)
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,12 @@ class Plan:
         JSON-ready results of the last simulation of exactly this plan, or None.
     name, notes : str
         What the user typed (no patient identifiers are added by mvplan).
+    cs_path : CSPath or None
+        The coronary-sinus centreline a coronary-sinus device lies in (given or estimated).
+    artery : ArteryPath or None
+        The circumflex artery, for the safety geometry of a percutaneous device.
+    safety_threshold_mm : float
+        Device-artery distance below which compression is flagged, mm.
     """
 
     annulus: Annulus
@@ -103,7 +119,21 @@ class Plan:
     results: Mapping[str, Any] | None = None
     name: str = ""
     notes: str = ""
+    cs_path: CSPath | None = None
+    artery: ArteryPath | None = None
+    safety_threshold_mm: float = DEFAULT_COMPRESSION_THRESHOLD_MM
 
     def __post_init__(self) -> None:
         if self.placement is not None and self.ring is None:
             raise InputError("a plan with a placement needs a ring")
+        if self.placement is not None and self.ring is not None and self.ring.is_device:
+            raise InputError("a percutaneous device takes no ring placement")
+        if not self.safety_threshold_mm > 0.0:
+            raise InputError(
+                f"the compression threshold must be > 0 mm, got {self.safety_threshold_mm}"
+            )
+
+    @property
+    def has_device(self) -> bool:
+        """True for a plan with a percutaneous device (not a ring)."""
+        return self.ring is not None and self.ring.is_device

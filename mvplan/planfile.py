@@ -15,7 +15,9 @@ version at a time (:data:`MIGRATIONS`) to the current one. A file from a newer m
 refused with a message saying so. Version 1 (written by mvplan 0.1.0) had no ring definition:
 the migration takes it from this machine's catalogue, and refuses a ring the catalogue lacks.
 Version 3 added the leaflet dimensions of the closure simulation (a version 2 file gets the
-defaults).
+defaults). Version 4 added percutaneous devices (a ring entry whose definition is a device's),
+the coronary-sinus path, the circumflex artery and the compression threshold (a version 3 file
+has none of them and the default threshold).
 
 Writing goes to a temporary file in the same folder, is flushed to disk, and then renamed over
 the target: a crash leaves the old file or the new one, never half of one.
@@ -36,19 +38,22 @@ import numpy as np
 from mvplan import __version__
 from mvplan.errors import InputError
 from mvplan.geometry.annulus import Annulus, SourceInfo, restore_annulus
+from mvplan.geometry.coronary import CSOffsets, CSPath, nearest_annulus_points
 from mvplan.geometry.frames import RigidTransform
 from mvplan.geometry.papillary import PapillaryTips
+from mvplan.geometry.safety import DEFAULT_COMPRESSION_THRESHOLD_MM, ArteryPath
 from mvplan.io.atomic import write_atomic
 from mvplan.plan import Plan, RingChoice, SolverSettings
 from mvplan.planning.placement import Placement
 from mvplan.planning.sutures import Suture
 from mvplan.rings.catalogue import Catalogue, load_catalogue
+from mvplan.rings.percutaneous import PercutaneousFamily, device_to_dict, parse_device
 from mvplan.rings.schema import family_to_dict, parse_family
 from mvplan.rings.spec import RingFamily
 from mvplan.valve.leaflets import LeafletSpec
 
 PLAN_FORMAT = "mvplan-plan"
-PLAN_VERSION = 3
+PLAN_VERSION = 4
 PLAN_SUFFIX = ".mvplan.json"
 
 
@@ -76,7 +81,21 @@ def plan_to_document(plan: Plan, catalogue: Catalogue | None = None) -> dict[str
         "solver": {"rtol": plan.solver.rtol, "max_iterations": plan.solver.max_iterations},
         "leaflets": asdict(plan.leaflets),
         "results": None if plan.results is None else dict(plan.results),
+        "cs_path": None,
+        "artery": None,
+        "safety_threshold_mm": plan.safety_threshold_mm,
     }
+    if plan.cs_path is not None:
+        doc["cs_path"] = {
+            "source": plan.cs_path.source,
+            "offsets": None if plan.cs_path.offsets is None else plan.cs_path.offsets.to_dict(),
+            "points_valve_mm": plan.cs_path.points_valve.tolist(),
+        }
+    if plan.artery is not None:
+        doc["artery"] = {
+            "source": plan.artery.source,
+            "points_valve_mm": plan.artery.points_valve.tolist(),
+        }
     if plan.papillary is not None:
         doc["papillary"] = {
             "points_mm": plan.papillary.points.tolist(),
@@ -88,7 +107,9 @@ def plan_to_document(plan: Plan, catalogue: Catalogue | None = None) -> dict[str
             "family": plan.ring.family,
             "size_mm": plan.ring.size_mm,
             "adjustment_mm": plan.ring.adjustment_mm,
-            "definition": family_to_dict(family),
+            "definition": device_to_dict(family)
+            if isinstance(family, PercutaneousFamily)
+            else family_to_dict(family),
         }
     if plan.placement is not None:
         doc["placement"] = {
@@ -146,7 +167,26 @@ def plan_from_document(doc: Any, source: str = "") -> Plan:
         results=doc.get("results"),
         name=doc.get("name", ""),
         notes=doc.get("notes", ""),
+        cs_path=_cs_path_from(doc.get("cs_path"), annulus),
+        artery=_artery_from(doc.get("artery")),
+        safety_threshold_mm=doc.get("safety_threshold_mm", DEFAULT_COMPRESSION_THRESHOLD_MM),
     )
+
+
+def _cs_path_from(doc: dict[str, Any] | None, annulus: Annulus) -> CSPath | None:
+    """The stored path as it was (no resampling, so a plan reads back bit for bit)."""
+    if doc is None:
+        return None
+    points = np.array(doc["points_valve_mm"], dtype=float)
+    offsets = None if doc.get("offsets") is None else CSOffsets(**doc["offsets"])
+    u, distance = nearest_annulus_points(annulus, points)
+    return CSPath(points, doc["source"], offsets, u, distance)
+
+
+def _artery_from(doc: dict[str, Any] | None) -> ArteryPath | None:
+    if doc is None:
+        return None
+    return ArteryPath(np.array(doc["points_valve_mm"], dtype=float), doc["source"])
 
 
 def document_version(doc: Any, source: str = "") -> int:
@@ -212,10 +252,22 @@ def _v2_to_v3(doc: dict[str, Any], source: str) -> dict[str, Any]:
     return {**doc, "version": 3, "leaflets": asdict(LeafletSpec())}
 
 
+def _v3_to_v4(doc: dict[str, Any], source: str) -> dict[str, Any]:
+    """Version 3 to 4: no coronary-sinus path, no artery, the default compression threshold."""
+    return {
+        **doc,
+        "version": 4,
+        "cs_path": None,
+        "artery": None,
+        "safety_threshold_mm": DEFAULT_COMPRESSION_THRESHOLD_MM,
+    }
+
+
 #: ``MIGRATIONS[v]`` turns a valid version-``v`` document into a version ``v + 1`` one.
 MIGRATIONS: dict[int, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
+    3: _v3_to_v4,
 }
 
 
@@ -246,7 +298,12 @@ def _ring_from(doc: dict[str, Any] | None, source: str) -> RingChoice | None:
     if doc is None:
         return None
     try:
-        family: RingFamily = parse_family(doc["definition"], source=source or "<plan>")
+        definition = doc["definition"]
+        family: RingFamily | PercutaneousFamily = (
+            parse_device(definition, source=source or "<plan>")
+            if "type" in definition
+            else parse_family(definition, source=source or "<plan>")
+        )
     except InputError as exc:
         raise InputError(f"the plan's ring definition: {exc}", source=source or None) from exc
     if family.id != doc["family"]:

@@ -18,8 +18,15 @@ import numpy as np
 
 from mvplan.errors import ConvergenceError, InputError
 from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.coronary import CSPath, estimate_cs_path
 from mvplan.geometry.measurements import Measurements, measure
 from mvplan.geometry.papillary import PapillaryTips
+from mvplan.geometry.safety import (
+    DEFAULT_COMPRESSION_THRESHOLD_MM,
+    ArteryPath,
+    Safety,
+    assess_safety,
+)
 from mvplan.mechanics import NotConverged
 from mvplan.plan import Plan, RingChoice
 from mvplan.planning import AutoPlacement, RingTooFarError, auto_place
@@ -31,28 +38,49 @@ from mvplan.planning.annuloplasty import (
 )
 from mvplan.planning.closure import ClosureModel, ClosureResult, ClosureSettings, FloatArray
 from mvplan.planning.cycle_device import DeviceCycle, FrameSolve, motion_kept
+from mvplan.planning.percutaneous import CS_DEVICE, simulate_percutaneous
 from mvplan.rings.catalogue import Catalogue, load_catalogue
+from mvplan.rings.percutaneous import DeviceSpec, PercutaneousFamily
 from mvplan.rings.sizing import SizeRecommendation, parse_policy, recommend_size
 from mvplan.rings.spec import RingFamily, RingSpec
 from mvplan.valve.coaptation import Coaptation, analyse_coaptation
 
 
-def ring_family(choice: RingChoice, catalogue: Catalogue | None = None) -> RingFamily:
-    """The family of a plan's ring: the definition the plan carries, else the catalogue's.
+def ring_family(
+    choice: RingChoice, catalogue: Catalogue | None = None
+) -> RingFamily | PercutaneousFamily:
+    """The family of a plan's ring or device: the definition the plan carries, else the
+    catalogue's.
 
     A plan file embeds its ring's definition, so a plan made with a user's own ring, or with
     a catalogue that has changed since, simulates the same on any machine.
     """
     if choice.definition is not None:
         return choice.definition
-    return (catalogue or load_catalogue()).family(choice.family)
+    catalogue = catalogue or load_catalogue()
+    if catalogue.is_device(choice.family):
+        return catalogue.device(choice.family)
+    return catalogue.family(choice.family)
 
 
 def ring_spec(plan: Plan, catalogue: Catalogue | None = None) -> RingSpec | None:
-    """The ring of ``plan`` at its size and adjustment (None for a plan with no device)."""
+    """The ring of ``plan`` at its size and adjustment (None with no ring, or with a
+    percutaneous device: see :func:`device_spec`)."""
     if plan.ring is None:
         return None
     family = ring_family(plan.ring, catalogue)
+    if isinstance(family, PercutaneousFamily):
+        return None
+    return family.spec(plan.ring.size_mm, plan.ring.adjustment_mm)
+
+
+def device_spec(plan: Plan, catalogue: Catalogue | None = None) -> DeviceSpec | None:
+    """The percutaneous device of ``plan`` at its size and cinch (None for a ring or none)."""
+    if plan.ring is None:
+        return None
+    family = ring_family(plan.ring, catalogue)
+    if not isinstance(family, PercutaneousFamily):
+        return None
     return family.spec(plan.ring.size_mm, plan.ring.adjustment_mm)
 
 
@@ -119,7 +147,21 @@ def make_plan(
         if given:
             raise InputError(f"a plan with no ring takes no {', '.join(given)}")
         return MadePlan(Plan(annulus=annulus, papillary=papillary, name=name), None, None, None)
-    family = (catalogue or load_catalogue()).family(ring)
+    catalogue = catalogue or load_catalogue()
+    if catalogue.is_device(ring):
+        if policy is not None or sutures is not None:
+            raise InputError(f"{ring} is a percutaneous device: it takes a size and a cinch")
+        device = catalogue.device(ring)
+        if size_mm is None:
+            sold = ", ".join(f"{s:g}" for s in device.sizes_mm)
+            raise InputError(f"{device.id} needs a size (sold: {sold} mm)")
+        return MadePlan(
+            device_plan(annulus, device, size_mm, adjustment_mm, papillary=papillary, name=name),
+            None,
+            None,
+            None,
+        )
+    family = catalogue.family(ring)
     if (size_mm is None) == (policy is None):
         sold = ", ".join(f"{s:g}" for s in family.sizes_mm)
         raise InputError(
@@ -141,6 +183,81 @@ def make_plan(
         annulus=annulus, papillary=papillary, ring=choice, placement=fit.placement, name=name
     )
     return MadePlan(plan, spec, fit, recommendation)
+
+
+def device_plan(
+    annulus: Annulus,
+    device: PercutaneousFamily,
+    size_mm: float,
+    cinch_mm: float,
+    *,
+    cs_path: CSPath | None = None,
+    artery: ArteryPath | None = None,
+    threshold_mm: float = DEFAULT_COMPRESSION_THRESHOLD_MM,
+    papillary: PapillaryTips | None = None,
+    name: str = "",
+) -> Plan:
+    """A plan with a percutaneous device at ``size_mm`` cinched by ``cinch_mm``.
+
+    A coronary-sinus device lies in ``cs_path`` (default: estimated from the posterior
+    annulus, :func:`mvplan.geometry.coronary.estimate_cs_path`); a band takes no path.
+
+    Raises
+    ------
+    InputError
+        A size not sold, a cinch beyond what the device allows, a vein path given for a band.
+    """
+    spec = device.spec(size_mm, cinch_mm)
+    if device.type == CS_DEVICE:
+        cs_path = cs_path or estimate_cs_path(annulus)
+        if spec.size_mm > cs_path.length_mm:
+            raise InputError(
+                f"{device.id} {spec.size_mm:g} mm is longer than the coronary-sinus path "
+                f"({cs_path.length_mm:.1f} mm, {cs_path.source}): choose a shorter device"
+            )
+    elif cs_path is not None:
+        raise InputError(f"{device.id} is anchored on the annulus: it takes no coronary-sinus path")
+    choice = RingChoice(device.id, float(spec.size_mm), float(spec.cinch_mm), device)
+    return Plan(
+        annulus=annulus,
+        papillary=papillary,
+        ring=choice,
+        name=name,
+        cs_path=cs_path,
+        artery=artery,
+        safety_threshold_mm=threshold_mm,
+    )
+
+
+def plan_safety(plan: Plan, result: AnnuloplastyResult | None = None) -> Safety | None:
+    """How close the plan's device comes to its artery (None without a device or artery).
+
+    With ``result``, the device and annulus at equilibrium (cinched); without, as placed: a
+    coronary-sinus device's path between its anchors on the native annulus.
+    """
+    if plan.artery is None or not plan.has_device:
+        return None
+    if result is not None:
+        device_points, annulus_points = result.ring_after_valve, result.annulus_after_valve
+    else:
+        spec = device_spec(plan)
+        assert spec is not None
+        device_points = _device_as_placed(plan, spec)
+        annulus_points = plan.annulus.points_valve
+    return assess_safety(device_points, annulus_points, plan.artery, plan.safety_threshold_mm)
+
+
+def _device_as_placed(plan: Plan, spec: DeviceSpec) -> FloatArray:
+    """The device's wire before cinching, valve frame, mm (the ``ring_before_valve`` of an
+    uncinched solve, without solving: the same model, cinch 0)."""
+    uncinched = replace(spec, cinch_mm=0.0)
+    result = simulate_percutaneous(
+        plan.annulus,
+        uncinched,
+        cs_path_valve=None if plan.cs_path is None else plan.cs_path.points_valve,
+        max_iterations=1,
+    )
+    return result.ring_before_valve
 
 
 def simulate_plan(
@@ -179,6 +296,8 @@ def simulate_plan(
         The solve did not converge (never returned as a result).
     """
     source = source or plan.name or None
+    if plan.has_device:
+        return _simulate_device(plan, warn_fraction, annulus_nodes, pre, cancel, source)
     if spec is None:
         spec = ring_spec(plan)
     try:
@@ -215,6 +334,45 @@ def simulate_plan(
     return result
 
 
+def _simulate_device(
+    plan: Plan,
+    warn_fraction: float,
+    annulus_nodes: int | None,
+    pre: Measurements | None,
+    cancel: Callable[[], bool] | None,
+    source: str | None,
+) -> AnnuloplastyResult:
+    """:func:`simulate_plan` for a percutaneous device."""
+    try:
+        spec = device_spec(plan)
+        assert spec is not None
+        path = plan.cs_path
+        if spec.type == CS_DEVICE and path is None:
+            path = estimate_cs_path(plan.annulus)
+        result = simulate_percutaneous(
+            plan.annulus,
+            spec,
+            cs_path_valve=None if path is None else path.points_valve,
+            annulus_nodes=annulus_nodes,
+            rtol=plan.solver.rtol,
+            max_iterations=plan.solver.max_iterations,
+            warn_fraction=warn_fraction,
+            pre=pre,
+            cancel=cancel,
+        )
+    except NotConverged as exc:
+        raise ConvergenceError(
+            f"the device solve did not converge: relative residual {exc.residual:.3g} "
+            f"(tolerance {plan.solver.rtol:g})",
+            source=source,
+        ) from exc
+    except InputError as exc:
+        if exc.source is not None or source is None:
+            raise
+        raise InputError(str(exc), source=source) from exc
+    return result
+
+
 def with_results(
     plan: Plan, result: AnnuloplastyResult, closure: ClosureOutcome | None = None
 ) -> Plan:
@@ -222,6 +380,9 @@ def with_results(
     results: dict[str, Any] = {"annuloplasty": result.to_dict()}
     if closure is not None:
         results["closure"] = closure.to_dict()
+    safety = plan_safety(plan, result)
+    if safety is not None:
+        results["safety"] = safety.to_dict()
     return replace(plan, results=results)
 
 
@@ -525,7 +686,7 @@ def simulate_cycle(
             method=f"{native_cycle.correspondence.method}, carried with the tissue",
         ),
     )
-    family = ring_family(made.plan.ring, catalogue)
+    family = made.spec.family
     return DeviceCycle(
         ring=family.id,
         size_mm=float(made.spec.size_mm),
@@ -564,7 +725,10 @@ __all__ = [
     "MadePlan",
     "closure_model",
     "coaptation_of",
+    "device_plan",
+    "device_spec",
     "make_plan",
+    "plan_safety",
     "ring_family",
     "ring_spec",
     "simulate_closure",

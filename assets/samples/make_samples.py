@@ -169,6 +169,94 @@ def write_sample(name: str, p: dict) -> dict:
     }
 
 
+# Synthetic vessels beside the functional-MR annulus (README.md, "Vessels"), in the sample's
+# valve frame before the scanner pose. Distances are 3-D, from the annulus curve, mm.
+CS_STATIONS = {"ostium": 12.5, "mid": 17.0, "distal": 12.0}  # PMC, P, ALC (Lansac 2008 ranges)
+CS_ATRIAL = (3.0, 5.0)  # atrial part at the ostium and at the distal end (assumed)
+CS_WIGGLE = (0.8, 3.0)  # a tracing wobble of the in-plane offset: amplitude mm, waves per path
+CS_N_POINTS = 36
+LCX_INSIDE_CS_MM = 5.0  # the artery's in-plane offset is the CS's minus this
+
+
+def _posterior_frames(p: dict, h: float, scale: float, theta: np.ndarray):
+    """Annulus points, outward in-plane normals and atrial directions (perpendicular to the
+    tangent) at angles ``theta``, and the arc length along them from theta[0]."""
+    foot = curve(theta, p, h, scale)
+    step = 1e-6
+    tangent = curve(theta + step, p, h, scale) - curve(theta - step, p, h, scale)
+    tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
+    # The curve runs counter-clockwise seen from +z as theta grows: outward is tangent x z.
+    outward = np.c_[tangent[:, 1], -tangent[:, 0], np.zeros(len(theta))]
+    outward /= np.linalg.norm(outward, axis=1, keepdims=True)
+    atrial = np.array([0.0, 0.0, 1.0]) - tangent[:, 2:3] * tangent
+    atrial /= np.linalg.norm(atrial, axis=1, keepdims=True)
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(foot, axis=0), axis=1))])
+    return foot, outward, atrial, arc
+
+
+def _smooth_step(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 - np.cos(np.pi * np.clip(x, 0.0, 1.0)))
+
+
+def _cs_offsets(theta: np.ndarray, fraction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """In-plane and atrial offsets of the CS at posterior angles theta (0 = PMC, -pi = ALC)."""
+    d0, dm, d1 = CS_STATIONS["ostium"], CS_STATIONS["mid"], CS_STATIONS["distal"]
+    f_mid = 0.5  # P is halfway round the posterior half in angle
+    d = np.where(
+        fraction <= f_mid,
+        d0 + (dm - d0) * _smooth_step(fraction / f_mid),
+        dm + (d1 - dm) * _smooth_step((fraction - f_mid) / (1 - f_mid)),
+    )
+    atrial = CS_ATRIAL[0] + (CS_ATRIAL[1] - CS_ATRIAL[0]) * np.clip(fraction, 0, 1)
+    in_plane = np.sqrt(d**2 - atrial**2)
+    in_plane = in_plane + CS_WIGGLE[0] * np.sin(2 * np.pi * CS_WIGGLE[1] * np.clip(fraction, 0, 1))
+    return in_plane, atrial
+
+
+def _even(points: np.ndarray, count: int) -> np.ndarray:
+    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+    t = np.linspace(0.0, s[-1], count)
+    return np.column_stack([np.interp(t, s, points[:, k]) for k in range(3)])
+
+
+def write_fmr_vessels() -> dict:
+    """fmr_cs_path.csv and fmr_circumflex.csv: a coronary sinus and a circumflex artery."""
+    p = SAMPLES["fmr"]
+    h, scale = solve_shape(p)
+    # Coronary sinus: ostium beside PMC (theta 0), round P (-pi/2) to ALC (-pi).
+    theta = np.linspace(0.0, -np.pi, 4001)
+    foot, outward, atrial, _ = _posterior_frames(p, h, scale, theta)
+    fraction = theta / -np.pi
+    w, z = _cs_offsets(theta, fraction)
+    cs = _even(foot + w[:, None] * outward + z[:, None] * atrial, CS_N_POINTS)
+
+    # Circumflex: from beyond ALC (anterolateral, where it leaves the left main) along the
+    # posterior arc toward P, LCX_INSIDE_CS_MM inside the CS in plane; 6 mm atrial of the
+    # annulus at first, it descends to 3 mm ventricular of it between theta -2.3 and -2.0 (so
+    # it passes once through the surface between the CS and the annulus), runs on past P and
+    # then dives toward the ventricle.
+    t_start, t_down, t_level, t_leave, t_end = -np.pi - 0.30, -2.30, -2.00, -1.25, -1.00
+    theta_a = np.linspace(t_start, t_end, 2001)
+    foot_a, out_a, atr_a, _ = _posterior_frames(p, h, scale, theta_a)
+    w_cs, _ = _cs_offsets(theta_a, np.clip(theta_a / -np.pi, 0.0, 1.0))
+    w_a = w_cs - LCX_INSIDE_CS_MM
+    z_a = np.interp(theta_a, [t_start, t_down, t_level], [6.0, 6.0, -3.0])
+    dive = _smooth_step((theta_a - t_leave) / (t_end - t_leave))
+    w_a = w_a + 14.0 * dive  # out past the CS, well below it
+    z_a = z_a - 14.0 * dive
+    lcx = _even(foot_a + w_a[:, None] * out_a + z_a[:, None] * atr_a, 40)
+
+    for name, pts in (("fmr_cs_path.csv", cs), ("fmr_circumflex.csv", lcx)):
+        with open(HERE / name, "w", newline="") as fh:
+            w_csv = csv.writer(fh)
+            w_csv.writerow(["x_mm", "y_mm", "z_mm"])
+            for pt in to_scanner(pts):
+                w_csv.writerow([f"{v:.4f}" for v in pt])
+    gap = np.linalg.norm(lcx[:, None] - _even(cs, 400)[None], axis=2).min()
+    return {"cs_points": len(cs), "lcx_points": len(lcx), "lcx_cs_min_gap_mm": float(gap)}
+
+
 if __name__ == "__main__":
     report = {name: write_sample(name, params) for name, params in SAMPLES.items()}
+    report["fmr_vessels"] = write_fmr_vessels()
     print(json.dumps(report, indent=2))

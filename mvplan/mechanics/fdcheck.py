@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mvplan.mechanics.assembly import FloatArray
+from mvplan.mechanics.assembly import FloatArray, IntArray
 from mvplan.mechanics.bending import DiscreteBending
+from mvplan.mechanics.cable import SlidingCable
 from mvplan.mechanics.foundation import Foundation
 from mvplan.mechanics.leaflet_law import LEAFLET_LAWS, SaintVenantKirchhoff
 from mvplan.mechanics.linear_bending import LinearBending
@@ -102,6 +103,11 @@ def sample_terms(seed: int = 0, n_nodes: int = 10) -> dict[str, tuple[EnergyTerm
             DiscreteBending(np.arange(6), np.outer(np.arange(6), [1.0, 0.0, 0.0]), 2.0),
             x,
         ),
+        "sliding-cable-taut": (SlidingCable(curve, 0.8 * _chain_length(x, curve), 50.0), x),
+        "sliding-cable-band": (
+            SlidingCable(curve, _chain_length(x, curve) - 0.3, 50.0, slack_width=1.0),
+            x,
+        ),
         "linear-bending-open": (LinearBending(curve, rest_curve, 2.0), x),
         "linear-bending-closed": (
             LinearBending(curve, rest_curve, rng.uniform(1, 3, 6), closed=True),
@@ -111,6 +117,11 @@ def sample_terms(seed: int = 0, n_nodes: int = 10) -> dict[str, tuple[EnergyTerm
     if n_nodes >= 9:
         terms.update(_sheet_terms(rng, n_nodes))
     return terms
+
+
+def _chain_length(x: FloatArray, chain: IntArray) -> float:
+    """Length of the polyline through ``x[chain]``, mm."""
+    return float(np.linalg.norm(np.diff(x[chain], axis=0), axis=1).sum())
 
 
 #: A 2 x 2 square patch of 3 x 3 nodes, 8 triangles (right-handed: normals along +z).

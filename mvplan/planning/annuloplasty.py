@@ -234,13 +234,17 @@ class AnnuloplastyResult:
         Distance of each ring node from the rigid motion of the ring as placed that best fits
         (least squares) the ring at equilibrium: its change of shape, mm.
     ring_model : str
-        ``rigid body`` or ``elastic rod``.
+        ``rigid body`` or ``elastic rod`` (a ring), ``coronary-sinus device`` or
+        ``transcatheter band`` (a percutaneous device: its wire's nodes are the "ring").
     ring_max_rotation_rad : float
         Largest cross-section rotation relative to the ring's frame (0 for rigid rings).
     solve : SolveResult
     state : AnnuloplastyState
     tissue : TissueModel
     warn_fraction : float
+    device : DeviceOutcome or None
+        A percutaneous device's own results (:mod:`mvplan.planning.percutaneous`): cinch,
+        wire tension, anchor forces, coronary-sinus strain.
     """
 
     pre: Measurements
@@ -263,6 +267,7 @@ class AnnuloplastyResult:
     warn_fraction: float
     sutures: tuple[Suture, ...] = field(default_factory=tuple)
     model: AnnuloplastyModel | None = None
+    device: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready results (the ``annuloplasty`` key of ``mvplan simulate``)."""
@@ -284,6 +289,7 @@ class AnnuloplastyResult:
             )
         result = self.solve
         strain = self.tissue_strain
+        extra = {} if self.device is None else {"device": self.device.to_dict()}
         change = {}
         for key, before in self.pre.values.items():
             after = self.post.values[key]
@@ -328,7 +334,7 @@ class AnnuloplastyResult:
                 "annulus_nodes": int(self.annulus_before_valve.shape[0]),
                 "ring_nodes": int(self.ring_before_valve.shape[0]),
             },
-        }
+        } | extra
 
 
 def _strain(points: FloatArray, native_chords: FloatArray) -> FloatArray:
@@ -436,6 +442,72 @@ def _ring_stiffness(spec: RingSpec, u: FloatArray, rest: FloatArray, up: FloatAr
     )
 
 
+@dataclass(frozen=True)
+class AnnulusTissue:
+    """The annulus as a mechanics body: nodes ``0 .. n-1`` and the terms that hold them.
+
+    Attributes
+    ----------
+    node_u : (n,) float
+        Curve parameter of each node (equal arc-length steps of the native curve).
+    native : (n, 3) float, mm
+        The nodes on the native annulus, valve frame (stress-free).
+    chords : (n,) float, mm
+        Native length of each segment (node ``i`` to ``i + 1``).
+    foundation : Foundation
+        The surrounding myocardium.
+    terms : tuple
+        Tension-only axial cables, linear bending about the native shape, the foundation.
+    """
+
+    node_u: FloatArray
+    native: FloatArray
+    chords: FloatArray
+    foundation: Foundation
+    terms: tuple[Any, ...]
+
+    @property
+    def n(self) -> int:
+        """Number of annulus nodes."""
+        return int(self.native.shape[0])
+
+
+def annulus_tissue(
+    annulus: Annulus, tissue: TissueModel, annulus_nodes: int | None = None
+) -> AnnulusTissue:
+    """The annulus tissue model of the module docstring, on ``annulus_nodes`` nodes.
+
+    Raises
+    ------
+    InputError
+        Fewer than 16 nodes.
+    """
+    n = int(annulus_nodes or annulus.curve.count)
+    if n < 16:
+        raise InputError(f"the annulus model needs at least 16 nodes, got {n}")
+    node_u = np.arange(n) / n
+    native = annulus.to_valve_frame.apply(annulus.curve.evaluate(node_u))
+    chords = np.linalg.norm(np.roll(native, -1, axis=0) - native, axis=1)
+    voronoi = 0.5 * (chords + np.roll(chords, 1))
+    pairs = rod_edges(n, closed=True)
+    # The cable's smoothing band [L0, L0 + h] lies just above the native length, so the native
+    # annulus is exactly stress-free (a band centred on L0 would pull with k h / 8 at rest).
+    band = SLACK_BAND * chords
+    foundation = Foundation(np.arange(n), native, tissue.foundation_n_per_mm2 * voronoi)
+    terms = (
+        Springs(
+            pairs,
+            chords + 0.5 * band,
+            tissue.axial_rigidity_n / chords,
+            tension_only=True,
+            slack_width=band,
+        ),
+        LinearBending(np.arange(n), native, tissue.bending_rigidity_n_mm2, closed=True),
+        foundation,
+    )
+    return AnnulusTissue(node_u, native, chords, foundation, terms)
+
+
 def simulate_annuloplasty(
     annulus: Annulus,
     spec: RingSpec | None,
@@ -490,29 +562,9 @@ def simulate_annuloplasty(
         raise InputError("a ring needs a placement and a placement needs a ring")
     if not (0.0 < warn_fraction <= 1.0):
         raise InputError(f"warn fraction must be in (0, 1], got {warn_fraction}")
-    n = int(annulus_nodes or annulus.curve.count)
-    if n < 16:
-        raise InputError(f"the annulus model needs at least 16 nodes, got {n}")
-    node_u = np.arange(n) / n
-    native = annulus.to_valve_frame.apply(annulus.curve.evaluate(node_u))
-    chords = np.linalg.norm(np.roll(native, -1, axis=0) - native, axis=1)
-    voronoi = 0.5 * (chords + np.roll(chords, 1))
-    pairs = rod_edges(n, closed=True)
-    # The cable's smoothing band [L0, L0 + h] lies just above the native length, so the native
-    # annulus is exactly stress-free (a band centred on L0 would pull with k h / 8 at rest).
-    band = SLACK_BAND * chords
-    foundation = Foundation(np.arange(n), native, tissue.foundation_n_per_mm2 * voronoi)
-    terms: list[Any] = [
-        Springs(
-            pairs,
-            chords + 0.5 * band,
-            tissue.axial_rigidity_n / chords,
-            tension_only=True,
-            slack_width=band,
-        ),
-        LinearBending(np.arange(n), native, tissue.bending_rigidity_n_mm2, closed=True),
-        foundation,
-    ]
+    body = annulus_tissue(annulus, tissue, annulus_nodes)
+    n, node_u, native, chords = body.n, body.node_u, body.native, body.chords
+    foundation, terms = body.foundation, list(body.terms)
     pre = measure(annulus) if pre is None else pre
     if spec is None or placement is None:
         return _no_device(

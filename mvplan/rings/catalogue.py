@@ -19,7 +19,8 @@ import platformdirs
 
 import mvplan
 from mvplan.errors import InputError, MvplanError
-from mvplan.rings.schema import load_family_file
+from mvplan.rings.percutaneous import PercutaneousFamily, parse_device
+from mvplan.rings.schema import parse_family, read_toml
 from mvplan.rings.spec import RingFamily
 
 USER_RINGS_ENV = "MVPLAN_USER_RINGS"
@@ -53,15 +54,21 @@ def _stderr(message: str) -> None:
 class Catalogue(Mapping[str, RingFamily]):
     """Ring families by id, built-in first then user families, each in file-name order.
 
+    The mapping holds the rings and bands; the percutaneous devices (coronary-sinus devices,
+    transcatheter bands) are in ``devices``: they have no ring centreline, so code that walks
+    the rings never meets one.
+
     Attributes
     ----------
     families : tuple of RingFamily
     skipped : tuple of str
         One message per user file that was skipped.
+    devices : tuple of PercutaneousFamily
     """
 
     families: tuple[RingFamily, ...]
     skipped: tuple[str, ...] = ()
+    devices: tuple[PercutaneousFamily, ...] = ()
 
     def __getitem__(self, family_id: str) -> RingFamily:
         for fam in self.families:
@@ -80,8 +87,24 @@ class Catalogue(Mapping[str, RingFamily]):
         try:
             return self[family_id]
         except KeyError:
+            if any(d.id == family_id for d in self.devices):
+                raise InputError(
+                    f"{family_id!r} is a percutaneous device, not a ring: it takes a cinch"
+                ) from None
             known = ", ".join(self)
             raise InputError(f"unknown ring family {family_id!r} (known: {known})") from None
+
+    def is_device(self, family_id: str) -> bool:
+        """True when ``family_id`` is a percutaneous device of the catalogue."""
+        return any(d.id == family_id for d in self.devices)
+
+    def device(self, family_id: str) -> PercutaneousFamily:
+        """The percutaneous device ``family_id``, or an InputError listing the known ones."""
+        for dev in self.devices:
+            if dev.id == family_id:
+                return dev
+        known = ", ".join(d.id for d in self.devices) or "none"
+        raise InputError(f"unknown percutaneous device {family_id!r} (known: {known})")
 
 
 def load_catalogue(
@@ -112,28 +135,38 @@ def load_catalogue(
     folder = builtin_dir or builtin_rings_dir()
     if not folder.is_dir():
         raise InputError(f"the ring catalogue folder {folder} does not exist")
-    families: list[RingFamily] = []
+    entries: list[RingFamily | PercutaneousFamily] = []
     for path in sorted(folder.glob("*.toml")):
-        fam = load_family_file(path)
-        if fam.id in {f.id for f in families}:
+        fam = load_entry_file(path)
+        if fam.id in {f.id for f in entries}:
             raise InputError(f"ring id {fam.id!r} is used twice in the catalogue", source=path.name)
-        families.append(fam)
+        entries.append(fam)
     skipped: list[str] = []
     if include_user:
-        families, skipped = _add_user(families, user_dir or user_rings_dir(), warn)
-    return Catalogue(tuple(families), tuple(skipped))
+        entries, skipped = _add_user(entries, user_dir or user_rings_dir(), warn)
+    rings = tuple(f for f in entries if isinstance(f, RingFamily))
+    devices = tuple(f for f in entries if isinstance(f, PercutaneousFamily))
+    return Catalogue(rings, tuple(skipped), devices)
+
+
+def load_entry_file(path: Path, *, user: bool = False) -> RingFamily | PercutaneousFamily:
+    """Read one catalogue file: a ring family, or a percutaneous device (it has a ``type``)."""
+    data = read_toml(path)
+    if "type" in data:
+        return parse_device(data, source=path.name, user=user)
+    return parse_family(data, source=path.name, user=user)
 
 
 def _add_user(
-    families: list[RingFamily], folder: Path, warn: Callable[[str], None]
-) -> tuple[list[RingFamily], list[str]]:
+    entries: list[RingFamily | PercutaneousFamily], folder: Path, warn: Callable[[str], None]
+) -> tuple[list[RingFamily | PercutaneousFamily], list[str]]:
     skipped: list[str] = []
     if not folder.is_dir():
-        return families, skipped
+        return entries, skipped
     for path in sorted(folder.glob("*.toml")):
         try:
-            fam = load_family_file(path, user=True)
-            if fam.id in {f.id for f in families}:
+            fam = load_entry_file(path, user=True)
+            if fam.id in {f.id for f in entries}:
                 raise InputError(
                     f"ring id {fam.id!r} is already in the catalogue; rename it", source=path.name
                 )
@@ -142,5 +175,5 @@ def _add_user(
             skipped.append(message)
             warn(message)
             continue
-        families.append(fam)
-    return families, skipped
+        entries.append(fam)
+    return entries, skipped

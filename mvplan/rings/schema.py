@@ -52,15 +52,18 @@ def load_family_file(path: Path, *, user: bool = False) -> RingFamily:
         Unreadable TOML, a schema violation or an inconsistent value; the message names the
         file and the field.
     """
-    name = path.name
+    return parse_family(read_toml(path), source=path.name, user=user)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The table of one TOML file, or an InputError naming the file."""
     try:
         with path.open("rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", source=name) from exc
+        raise InputError(f"not valid TOML: {exc}", source=path.name) from exc
     except OSError as exc:
-        raise InputError(f"cannot be read: {exc.strerror or exc}", source=name) from exc
-    return parse_family(data, source=name, user=user)
+        raise InputError(f"cannot be read: {exc.strerror or exc}", source=path.name) from exc
 
 
 def parse_family(data: Mapping[str, Any], *, source: str, user: bool = False) -> RingFamily:

@@ -133,7 +133,7 @@ def test_a_version_1_file_is_migrated(tmp_path) -> None:
     assert plan.results == old["results"]  # figures carried over untouched
     assert np.array_equal(plan.annulus.points, np.array(old["annulus"]["points_mm"]))
     saved = json.loads(save_plan(plan, tmp_path / "new.mvplan.json").read_text())
-    assert saved["version"] == PLAN_VERSION == 3
+    assert saved["version"] == PLAN_VERSION == 4
     assert saved["ring"]["definition"]["id"] == "physio-like"
     assert plan.leaflets == LeafletSpec()
 

@@ -1,0 +1,145 @@
+"""``mvplan plan`` and ``simulate`` with percutaneous devices: cinch, coronary-sinus path,
+artery safety, plan files, and the errors a user meets (issue 9)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from shapes import SAMPLES
+
+from mvplan.cli import main
+from mvplan.planfile import load_plan, plan_to_document, save_plan
+
+FMR = str(SAMPLES / "fmr_annulus.csv")
+FMR_TIPS = str(SAMPLES / "fmr_papillary_tips.csv")
+CS_PATH = str(SAMPLES / "fmr_cs_path.csv")
+ARTERY = str(SAMPLES / "fmr_circumflex.csv")
+
+
+@pytest.fixture(autouse=True)
+def _no_user_rings(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("MVPLAN_USER_RINGS", str(tmp_path_factory.mktemp("no-user-rings")))
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys, *argv: str) -> dict:
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def error_of(capsys, *argv: str) -> str:
+    code, out, err = run(capsys, *argv)
+    assert code == 2, (out, err)
+    assert out == ""
+    err = err.strip()
+    assert err.count("\n") == 0 and err.startswith("mvplan: error: "), err
+    return err
+
+
+def test_a_cs_device_plan_with_a_loaded_path_and_artery(tmp_path, capsys) -> None:
+    path = tmp_path / "cs.mvplan.json"
+    out = run_json(
+        capsys, "plan", FMR, "--papillary", FMR_TIPS, "--ring", "carillon-like", "--size",
+        "70", "--cinch", "20%", "--cs-path", CS_PATH, "--artery", ARTERY, "-o", str(path),
+    )  # fmt: skip
+    assert out["ring"]["type"] == "coronary-sinus"
+    assert out["ring"]["cinch_mm"] == pytest.approx(14.0)
+    assert out["cs_path"]["source"] == "fmr_cs_path.csv"
+    assert 10.0 < out["cs_path"]["distance_mm"]["min"] < out["cs_path"]["distance_mm"]["max"] < 20
+    safety = out["safety"]
+    assert safety["artery_source"] == "fmr_circumflex.csv"
+    assert len(safety["crossings"]) == 1  # the sample artery passes under the vein once
+    assert safety["min_distance_mm"] > safety["threshold_mm"] == 3.0
+    plan = load_plan(path)
+    assert plan.has_device and plan.cs_path is not None and plan.artery is not None
+    # Saved again, the plan file is the same document (the path is not resampled).
+    again = tmp_path / "again.mvplan.json"
+    save_plan(plan, again)
+    assert plan_to_document(load_plan(again)) == plan_to_document(plan)
+
+    sim = run_json(capsys, "simulate", str(path), "--no-closure", "-o", str(tmp_path / "r.json"))
+    device = sim["annuloplasty"]["device"]
+    assert device["cinch_mm"] == pytest.approx(14.0)
+    assert device["wire_tension_n"] > 0.1
+    assert [a["name"] for a in device["anchors"]] == ["distal", "proximal"]
+    assert sim["annuloplasty"]["change"]["ap_diameter_mm"] < -1.0
+    assert sim["annuloplasty"]["solver"]["converged"]
+    assert sim["safety"]["min_distance_mm"] < safety["min_distance_mm"]  # cinched: closer
+    stored = load_plan(tmp_path / "r.json").results
+    assert stored is not None and stored["safety"] == sim["safety"]
+
+
+def test_the_compression_flag_follows_the_threshold(tmp_path, capsys) -> None:
+    path = tmp_path / "cs.mvplan.json"
+    out = run_json(
+        capsys, "plan", FMR, "--ring", "carillon-like", "--size", "70", "--cs-path", CS_PATH,
+        "--artery", ARTERY, "--compression-threshold", "8", "-o", str(path),
+    )  # fmt: skip
+    assert out["safety"]["compression"] is True
+    assert "risk of compression" in out["safety"]["warning"]
+    code, text, _ = run(capsys, "simulate", str(path), "--no-closure")
+    assert code == 0 and "warning: the circumflex artery" in text
+
+
+def test_an_estimated_path_takes_the_offsets(tmp_path, capsys) -> None:
+    out = run_json(
+        capsys, "plan", FMR, "--ring", "carillon-like", "--size", "60", "--cinch", "5",
+        "--cs-offsets", "ostium=9,mid=14,distal=9,atrial=3", "-o", str(tmp_path / "p.json"),
+    )  # fmt: skip
+    d = out["cs_path"]["distance_mm"]
+    assert out["cs_path"]["source"] == "estimated"
+    assert d["min"] == pytest.approx(9.0, abs=0.2) and d["max"] == pytest.approx(14.0, abs=0.2)
+    assert out["safety"] is None
+
+
+def test_a_band_plan_simulates_with_anchor_forces(tmp_path, capsys) -> None:
+    path = tmp_path / "band.mvplan.json"
+    out = run_json(
+        capsys, "plan", FMR, "--ring", "cardioband-like", "--size", "80", "--cinch", "12",
+        "-o", str(path),
+    )  # fmt: skip
+    assert out["ring"]["type"] == "transcatheter-band" and out["cs_path"] is None
+    code, text, err = run(capsys, "simulate", str(path), "--no-closure")
+    assert code == 0, err
+    assert "transcatheter-band: wire tension" in text and "anchors: 11" in text
+    forces = [float(line.split()[1]) for line in text.splitlines() if line.strip()[:2].strip()
+              .isdigit() and line.rstrip().endswith(("N", "!"))]  # fmt: skip
+    assert len(forces) == 11 and np.argmax(forces) in (0, 10)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--ring", "carillon-like", "--size", "70", "--cinch", "40%"), "beyond what the device"),
+        (("--ring", "carillon-like", "--size", "65"), "not sold"),
+        (("--ring", "carillon-like", "--cinch", "5"), "needs --size"),
+        (("--ring", "carillon-like", "--size", "70", "--sutures", "8"), "not --sutures"),
+        (("--ring", "carillon-like", "--size", "70", "--cinch", "lots"), "not a length"),
+        (("--ring", "cardioband-like", "--size", "80", "--cs-path", CS_PATH), "no --cs-path"),
+        (("--ring", "classic-like", "--size", "30", "--cinch", "5"), "--cinch apply to"),
+        (("--ring", "carillon-like", "--size", "60", "--cs-offsets", "mid=x"), "not a number"),
+    ],
+)
+def test_device_option_errors(tmp_path, capsys, options, message) -> None:
+    err = error_of(capsys, "plan", FMR, *options, "-o", str(tmp_path / "x.json"))
+    assert message in err
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_a_cs_path_far_from_the_annulus_is_refused(tmp_path, capsys) -> None:
+    far = tmp_path / "far.csv"
+    points = np.loadtxt(CS_PATH, delimiter=",", skiprows=1) + [0.0, 0.0, 60.0]
+    np.savetxt(far, points, delimiter=",", header="x,y,z", comments="")
+    err = error_of(
+        capsys, "plan", FMR, "--ring", "carillon-like", "--size", "70", "--cs-path", str(far),
+        "-o", str(tmp_path / "x.json"),
+    )  # fmt: skip
+    assert "far.csv" in err and "from the annulus" in err
