@@ -136,7 +136,7 @@ def test_device_option_errors(tmp_path, capsys, options, message) -> None:
 
 def test_a_cs_path_far_from_the_annulus_is_refused(tmp_path, capsys) -> None:
     far = tmp_path / "far.csv"
-    points = np.loadtxt(CS_PATH, delimiter=",", skiprows=1) + [0.0, 0.0, 60.0]
+    points = np.loadtxt(CS_PATH, delimiter=",", skiprows=1) + np.array([0.0, 0.0, 60.0])
     np.savetxt(far, points, delimiter=",", header="x,y,z", comments="")
     err = error_of(
         capsys, "plan", FMR, "--ring", "carillon-like", "--size", "70", "--cs-path", str(far),
