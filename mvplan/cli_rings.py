@@ -178,12 +178,37 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{sizes[0]:g}-{sizes[-1]:g} by {r['size_measure']}"
         )
     lines.append(f"{len(rows)} families (* segmental stiffness)")
+    devices = [device_summary(d) for d in catalogue.devices]
+    if devices and not pairs:  # the filters describe rings; the devices follow unfiltered
+        lines += ["", "percutaneous devices (plan --ring ID --size S --cinch C)"]
+        lines.append(f"{'id':<26}{'type':<20}{'cinch max':<11}sizes (mm)")
+        for d in devices:
+            sizes = d["sizes_mm"]
+            lines.append(
+                f"{d['id']:<26}{d['type']:<20}{format(d['cinch_max_percent'], 'g') + ' %':<11}"
+                f"{', '.join(f'{v:g}' for v in sizes)} between the end anchors"
+            )
     _print(
         args,
-        {"families": rows, "count": len(rows), "skipped": list(catalogue.skipped)},
+        {
+            "families": rows,
+            "count": len(rows),
+            "devices": devices,
+            "skipped": list(catalogue.skipped),
+        },
         "\n".join(lines),
     )
     return EXIT_OK
+
+
+def device_summary(dev: Any) -> dict[str, Any]:
+    """The ``rings list`` fields of one percutaneous device (its catalogue table, plus where
+    it came from)."""
+    from mvplan.rings.percutaneous import device_to_dict
+
+    table = device_to_dict(dev)
+    table.pop("schema_version")
+    return table | {"user": dev.user, "file": dev.origin}
 
 
 def _spec(args: argparse.Namespace) -> Any:
@@ -227,6 +252,11 @@ def show_payload(spec: Any) -> dict[str, Any]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """``mvplan rings show ID --size S``."""
+    from mvplan.rings.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    if catalogue.is_device(args.family):
+        return _show_device(args, catalogue.device(args.family))
     out = show_payload(_spec(args))
     lines = [f"{out['name']} ({out['id']}), size {out['size_mm']:g} mm = {out['size_measure']}"]
     for key, label in (
@@ -248,6 +278,27 @@ def cmd_show(args: argparse.Namespace) -> int:
             f"EI_out {seg['ei_out_of_plane_n_mm2']:.4g} GJ {seg['gj_n_mm2']:.4g} N mm2, "
             f"EA {seg['ea_n']:.4g} N (assumed)"
         )
+    _print(args, out, "\n".join(lines))
+    return EXIT_OK
+
+
+def _show_device(args: argparse.Namespace, device: Any) -> int:
+    """``rings show`` of a percutaneous device: its table, the cinch limit at the size."""
+    spec = device.spec(args.size, 0.0)  # a size not sold: say so
+    out = device_summary(device) | {
+        "size_mm": spec.size_mm,
+        "cinch_limit_mm": device.cinch_limit_mm(spec.size_mm),
+        "anchor_count": device.anchor_count(spec.size_mm),
+    }
+    lines = [
+        f"{out['name']} ({out['id']}, {out['type']}), size {spec.size_mm:g} mm between the end "
+        "anchors",
+        f"  anchors                         {out['anchor_count']}",
+        f"  cinch up to                     {out['cinch_limit_mm']:.3g} mm "
+        f"({out['cinch_max_percent']:g} %)",
+        f"  wire EA                         {out['wire_axial_rigidity_n']:g} N",
+    ]
+    lines += [f"  assumed: {a}" for a in out["assumptions"]]
     _print(args, out, "\n".join(lines))
     return EXIT_OK
 

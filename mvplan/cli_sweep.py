@@ -24,9 +24,13 @@ def csv_columns() -> tuple[str, ...]:
     return (
         "ring",
         "size_mm",
+        "cinch_mm",
         *ROW_CLOSURE_KEYS,
         "suture_force_max_n",
         "suture_warnings",
+        "wire_tension_n",
+        "artery_distance_mm",
+        "artery_compression",
         "closure_iterations",
         "closure_time_ms",
         "error",
@@ -116,6 +120,23 @@ def add_sweep_command(
         "so they stay one table); a header alone when nothing is recommended",
     )
     sweep.add_argument("--csv", action="store_true", help="print the rows as CSV on stdout")
+    devices = sweep.add_argument_group("percutaneous devices")
+    devices.add_argument(
+        "--cinch",
+        metavar="VALUE[,VALUE...]",
+        help="cinches of each device and size: mm (6) or percent of the size (15%%)",
+    )
+    devices.add_argument(
+        "--cs-path", metavar="FILE", help="coronary-sinus centreline (default: estimated)"
+    )
+    devices.add_argument("--artery", metavar="FILE", help="circumflex artery centreline")
+    devices.add_argument(
+        "--compression-threshold",
+        type=float,
+        metavar="MM",
+        help="flag artery compression below this distance (default 3 mm); a flagged case is "
+        "never recommended",
+    )
     add_closure_options(sweep)
     sweep.set_defaults(handler=cmd_sweep)
 
@@ -124,7 +145,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """``mvplan sweep ANNULUS --rings ID[,ID...] --sizes 24-36 [--jobs N | --scheduler ADDRESS]
     [--[no-]sensitivity] [--sensitivity-csv FILE] [--json|--csv]``."""
     from mvplan.errors import InputError
+    from mvplan.geometry.safety import DEFAULT_COMPRESSION_THRESHOLD_MM
     from mvplan.io.load import load_annulus, load_papillary
+    from mvplan.io.paths import load_artery, load_cs_path
     from mvplan.plan import Plan
     from mvplan.sweep import TARGET_COAPTATION_MM, parse_sizes, run_sweep, sweep_cases
     from mvplan.valve.leaflets import LeafletSpec
@@ -154,21 +177,34 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if not rings:
         raise InputError("--rings names no ring")
     leaflets = LeafletSpec() if args.leaflets is None else LeafletSpec.from_option(args.leaflets)
-    cases = sweep_cases(rings, parse_sizes(args.sizes))
+    cinches = [c.strip() for c in (args.cinch or "").split(",") if c.strip()]
+    cases = sweep_cases(rings, parse_sizes(args.sizes), cinches=cinches)
     settings = closure_settings(args)
     annulus = load_annulus(
         args.annulus, units=args.units, landmarks=args.landmarks, papillary=args.papillary
     )
     warn_all(annulus.warnings, annulus.source.name)
     papillary = None if args.papillary is None else load_papillary(args.papillary, annulus)
-    base = Plan(annulus=annulus, papillary=papillary, leaflets=leaflets)
+    base = Plan(
+        annulus=annulus,
+        papillary=papillary,
+        leaflets=leaflets,
+        cs_path=None if args.cs_path is None else load_cs_path(args.cs_path, annulus, args.units),
+        artery=None if args.artery is None else load_artery(args.artery, annulus, args.units),
+        safety_threshold_mm=args.compression_threshold or DEFAULT_COMPRESSION_THRESHOLD_MM,
+    )
 
     chatty = not (args.json or args.csv)
 
     def progress(row: dict[str, Any]) -> None:
         if chatty:
             state = row.get("error") or ("closes" if row["closed"] else "leaks")
-            print(f"  {row['ring']} {row['size_mm']:g} mm: {state}", file=sys.stderr, flush=True)
+            cinch = f" cinch {row['cinch_mm']:.3g} mm" if "cinch_mm" in row else ""
+            print(
+                f"  {row['ring']} {row['size_mm']:g} mm{cinch}: {state}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def sensitivity_progress(done: int, total: int) -> None:
         if chatty:
@@ -220,17 +256,20 @@ def _text(out: dict[str, Any], sensitivity: bool) -> str:
         f"(orifice {native['regurgitant_orifice_area_mm2']:.1f} mm2, mean coaptation "
         f"{native['coaptation_length_mean_mm']:.1f} mm; {out['resolution']} mesh)",
         "",
-        f"{'ring':<24}{'size':>6}{'closes':>8}{'coapt min':>11}{'mean':>7}{'orifice':>9}"
-        f"{'tenting':>9}{'suture max':>12}",
-        f"{'':<24}{'mm':>6}{'':>8}{'mm':>11}{'mm':>7}{'mm2':>9}{'mm':>9}{'N':>12}",
+        f"{'ring':<24}{'size':>6}{'cinch':>7}{'closes':>8}{'coapt min':>11}{'mean':>7}"
+        f"{'orifice':>9}{'tenting':>9}{'suture max':>12}",
+        f"{'':<24}{'mm':>6}{'mm':>7}{'':>8}{'mm':>11}{'mm':>7}{'mm2':>9}{'mm':>9}{'N':>12}",
     ]
     for r in out["rows"]:
+        cinch = f"{r['cinch_mm']:>7.3g}" if "cinch_mm" in r else f"{'':>7}"
         if "error" in r:
-            lines.append(f"{r['ring']:<24}{r['size_mm']:>6g}  error: {r['error']}")
+            lines.append(f"{r['ring']:<24}{r['size_mm']:>6g}{cinch}  error: {r['error']}")
             continue
         flag = " !" if r["suture_warnings"] else ""
+        if r.get("artery_compression"):
+            flag += f" artery {r['artery_distance_mm']:.1f} mm"
         lines.append(
-            f"{r['ring']:<24}{r['size_mm']:>6g}{'yes' if r['closed'] else 'no':>8}"
+            f"{r['ring']:<24}{r['size_mm']:>6g}{cinch}{'yes' if r['closed'] else 'no':>8}"
             f"{r['coaptation_length_min_mm']:>11.1f}{r['coaptation_length_mean_mm']:>7.1f}"
             f"{r['regurgitant_orifice_area_mm2']:>9.1f}{r['tenting_height_mm']:>9.1f}"
             f"{r['suture_force_max_n']:>12.2f}{flag}"
@@ -240,8 +279,11 @@ def _text(out: dict[str, Any], sensitivity: bool) -> str:
     if chosen is None:
         lines.append(f"recommended: none ({out['recommended_reason']})")
     else:
-        lines.append(f"recommended: {chosen['ring']} {chosen['size_mm']:g} mm: {chosen['reason']}")
-    lines.append("! = a suture at or above its pull-out warning level")
+        cinch = f" cinch {chosen['cinch_mm']:.3g} mm" if "cinch_mm" in chosen else ""
+        lines.append(
+            f"recommended: {chosen['ring']} {chosen['size_mm']:g} mm{cinch}: {chosen['reason']}"
+        )
+    lines.append("! = a suture (or a device's anchor) at or above its pull-out warning level")
     if sensitivity:
         lines.append("")
         lines.extend(_sensitivity_text(out["sensitivity"]))

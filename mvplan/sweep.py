@@ -43,12 +43,14 @@ from mvplan.plan import Plan
 from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.planning.closure import ClosureModel, ClosureSettings
 from mvplan.rings.catalogue import Catalogue, load_catalogue
+from mvplan.rings.percutaneous import parse_cinch
 from mvplan.workflow import (
     ClosureCase,
     ClosureOutcome,
     closure_model,
     coaptation_of,
     make_plan,
+    plan_safety,
     simulate_closure,
     simulate_plan,
 )
@@ -98,33 +100,51 @@ def parse_sizes(text: str) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class SweepCase:
-    """One ring and size of a sweep."""
+    """One ring and size of a sweep (and for a percutaneous device, one cinch, mm)."""
 
     ring: str
     size_mm: float
+    cinch_mm: float | None = None
 
 
 def sweep_cases(
-    rings: Sequence[str], sizes: tuple[float, float], catalogue: Catalogue | None = None
+    rings: Sequence[str],
+    sizes: tuple[float, float],
+    catalogue: Catalogue | None = None,
+    cinches: Sequence[str] = (),
 ) -> list[SweepCase]:
-    """The sold sizes of each ring within ``sizes`` (inclusive), in ring then size order.
+    """The sold sizes of each ring within ``sizes`` (inclusive), in ring then size order; a
+    percutaneous device at each of ``cinches`` (``6``, ``6mm``, ``15%``) per size.
 
     Raises
     ------
     InputError
-        An unknown ring, or a ring that sells no size in the range.
+        An unknown ring, a ring that sells no size in the range, a device without cinches,
+        cinches for a ring, or a cinch beyond what the device allows.
     """
     catalogue = catalogue or load_catalogue()
     cases: list[SweepCase] = []
     for ring in rings:
-        family = catalogue.family(ring)
+        is_device = catalogue.is_device(ring)
+        family = catalogue.device(ring) if is_device else catalogue.family(ring)
         sold = [s for s in family.sizes_mm if sizes[0] - 1e-9 <= s <= sizes[1] + 1e-9]
         if not sold:
             listed = ", ".join(f"{s:g}" for s in family.sizes_mm)
             raise InputError(
                 f"{family.id} sells no size in {sizes[0]:g}-{sizes[1]:g} mm (sold: {listed})"
             )
-        cases.extend(SweepCase(family.id, float(s)) for s in sold)
+        if not is_device:
+            cases.extend(SweepCase(family.id, float(s)) for s in sold)
+            continue
+        if not cinches:
+            raise InputError(f"{family.id} is a percutaneous device: give --cinch VALUE[,VALUE]")
+        for size in sold:
+            for text in cinches:
+                cinch = parse_cinch(text, size)
+                family.spec(size, cinch)  # beyond the device's limit: say so before solving
+                cases.append(SweepCase(family.id, float(size), cinch))
+    if cinches and all(c.cinch_mm is None for c in cases):
+        raise InputError("--cinch applies to percutaneous devices; the sweep has none")
     return cases
 
 
@@ -157,8 +177,22 @@ def _solved_case(
 ) -> tuple[Plan, AnnuloplastyResult, ClosureOutcome]:
     """Place, tie and close one case with the model and native closure of ``state``."""
     base: Plan = state["base"]
-    made = make_plan(base.annulus, case.ring, size_mm=case.size_mm, papillary=base.papillary)
+    made = make_plan(
+        base.annulus,
+        case.ring,
+        size_mm=case.size_mm,
+        adjustment_mm=case.cinch_mm or 0.0,
+        papillary=base.papillary,
+    )
     plan = replace(made.plan, leaflets=base.leaflets)
+    if plan.has_device:  # the base's vein (for a coronary-sinus device), artery and threshold
+        vein = made.plan.cs_path and (base.cs_path or made.plan.cs_path)
+        plan = replace(
+            plan,
+            cs_path=vein,
+            artery=base.artery,
+            safety_threshold_mm=base.safety_threshold_mm,
+        )
     result = simulate_plan(plan, spec=made.spec)
     closure = simulate_closure(plan, result, model=state["model"], native=state["native"])
     return plan, result, closure
@@ -166,8 +200,10 @@ def _solved_case(
 
 def _case_row(state: dict[str, Any], case: SweepCase) -> dict[str, Any]:
     row: dict[str, Any] = {"ring": case.ring, "size_mm": case.size_mm}
+    if case.cinch_mm is not None:
+        row["cinch_mm"] = case.cinch_mm
     try:
-        _, result, closure = _solved_case(state, case)
+        plan, result, closure = _solved_case(state, case)
     except MvplanError as exc:
         row["error"] = str(exc)
         row["cold_restart"] = None
@@ -175,7 +211,15 @@ def _case_row(state: dict[str, Any], case: SweepCase) -> dict[str, Any]:
     assert closure.repaired is not None
     repaired = closure.repaired.to_dict()
     row.update({key: repaired[key] for key in ROW_CLOSURE_KEYS})
-    row["suture_force_max_n"] = round(float(result.suture_forces_n.max()), 3)
+    if result.device is not None:  # anchors are a device's sutures
+        row["suture_force_max_n"] = round(float(result.device.anchor_forces_n.max()), 3)
+        row["wire_tension_n"] = round(result.device.wire_tension_n, 4)
+        safety = plan_safety(plan, result)
+        if safety is not None:
+            row["artery_distance_mm"] = round(safety.min_distance_mm, 3)
+            row["artery_compression"] = safety.compression
+    else:
+        row["suture_force_max_n"] = round(float(result.suture_forces_n.max()), 3)
     row["suture_warnings"] = len(result.suture_warnings)
     row["closure_iterations"] = repaired["solver"]["iterations"]
     row["closure_time_ms"] = repaired["solver"]["time_ms"]
@@ -200,17 +244,33 @@ def recommend(
         and r["closed"]
         and r["coaptation_length_mean_mm"] >= target_coaptation_mm
         and r["suture_warnings"] == 0
+        and not r.get("artery_compression", False)
     ]
     if not good:
         return None
-    best = max(good, key=lambda r: (r["size_mm"], r["coaptation_length_mean_mm"]))
+    rings = [r for r in good if "cinch_mm" not in r]
+    if rings:
+        best = max(rings, key=lambda r: (r["size_mm"], r["coaptation_length_mean_mm"]))
+        return {
+            "ring": best["ring"],
+            "size_mm": best["size_mm"],
+            "reason": (
+                f"the largest size that closes the gap, reaches a mean coaptation length of "
+                f"{best['coaptation_length_mean_mm']:.1f} mm (target {target_coaptation_mm:g}) "
+                "and keeps every suture under its pull-out warning level"
+            ),
+        }
+    # Devices only: the least cinch that does it (the least load on anchors and tissue).
+    best = min(good, key=lambda r: (r["cinch_mm"], -r["coaptation_length_mean_mm"]))
     return {
         "ring": best["ring"],
         "size_mm": best["size_mm"],
+        "cinch_mm": best["cinch_mm"],
         "reason": (
-            f"the largest size that closes the gap, reaches a mean coaptation length of "
-            f"{best['coaptation_length_mean_mm']:.1f} mm (target {target_coaptation_mm:g}) "
-            "and keeps every suture under its pull-out warning level"
+            f"the least cinch that closes the gap, reaches a mean coaptation length of "
+            f"{best['coaptation_length_mean_mm']:.1f} mm (target {target_coaptation_mm:g}), "
+            "keeps every anchor under its pull-out warning level and flags no artery "
+            "compression"
         ),
     }
 
@@ -297,7 +357,7 @@ def run_sweep(
         if sensitivity and chosen is not None:
             state = {"base": base, "model": model, "native": native}
             plan, result, outcome = _solved_case(
-                state, SweepCase(chosen["ring"], chosen["size_mm"])
+                state, SweepCase(chosen["ring"], chosen["size_mm"], chosen.get("cinch_mm"))
             )
             study = {
                 "ring": chosen["ring"],

@@ -143,3 +143,30 @@ def test_a_cs_path_far_from_the_annulus_is_refused(tmp_path, capsys) -> None:
         "-o", str(tmp_path / "x.json"),
     )  # fmt: skip
     assert "far.csv" in err and "from the annulus" in err
+
+
+def test_a_sweep_over_cinches_gives_a_row_each(capsys) -> None:
+    out = run_json(
+        capsys, "sweep", FMR, "--papillary", FMR_TIPS, "--rings", "carillon-like", "--sizes",
+        "60-60", "--cinch", "5,25%", "--artery", ARTERY, "--no-sensitivity", "--jobs", "1",
+    )  # fmt: skip
+    rows = out["rows"]
+    assert [(r["ring"], r["size_mm"], r["cinch_mm"]) for r in rows] == [
+        ("carillon-like", 60.0, 5.0),
+        ("carillon-like", 60.0, 15.0),
+    ]
+    assert rows[0]["wire_tension_n"] < rows[1]["wire_tension_n"]
+    assert rows[1]["regurgitant_orifice_area_mm2"] < rows[0]["regurgitant_orifice_area_mm2"]
+    assert all("artery_distance_mm" in r for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--rings", "carillon-like", "--sizes", "60-70"), "give --cinch"),
+        (("--rings", "classic-like", "--sizes", "30-32", "--cinch", "5"), "--cinch applies"),
+        (("--rings", "carillon-like", "--sizes", "60-60", "--cinch", "50%"), "beyond what"),
+    ],
+)
+def test_sweep_device_errors(capsys, options, message) -> None:
+    assert message in error_of(capsys, "sweep", FMR, *options)
