@@ -196,7 +196,10 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     from mvplan.gui.app import run  # lazily: Qt and VTK load only for this command
 
     files = list(args.file)
-    cycle = files if len(files) > 1 or (files and Path(files[0]).is_dir()) else None
+    from mvplan.io.sequence import multi_frame_curves
+
+    several = len(files) > 1 or (files and Path(files[0]).is_dir())
+    cycle = files if several or (files and multi_frame_curves(files[0])) else None
     code = run(
         files[0] if files and cycle is None else None,
         cycle=cycle,
@@ -235,7 +238,9 @@ def _cmd_measure(args: argparse.Namespace) -> int:
 
     if args.size is not None and args.ring is None:
         raise MvplanError("--size goes with --ring (the device to put on every frame)")
-    if len(args.files) > 1 or Path(args.files[0]).is_dir():
+    from mvplan.io.sequence import multi_frame_curves
+
+    if len(args.files) > 1 or Path(args.files[0]).is_dir() or multi_frame_curves(args.files[0]):
         return _measure_frames(args)
     if args.ring is not None:
         raise MvplanError(
@@ -282,7 +287,7 @@ def _measure_frames(args: argparse.Namespace) -> int:
     """``mvplan measure F1 F2 ...`` or ``mvplan measure FOLDER``: frames of one annulus."""
     from mvplan.geometry.cycle import measure_cycle
     from mvplan.geometry.measurements import measure
-    from mvplan.io.sequence import frame_files, load_annulus_sequence
+    from mvplan.io.sequence import frame_count, load_annulus_sequence
 
     if args.ring is not None:  # the device first: a bad ring or size costs no frame's work
         from mvplan.rings.catalogue import load_catalogue
@@ -292,17 +297,17 @@ def _measure_frames(args: argparse.Namespace) -> int:
             sold = ", ".join(f"{s:g}" for s in family.sizes_mm)
             raise MvplanError(f"--ring {family.id} needs --size (sold: {sold} mm)")
         family.spec(args.size)
-    files, _ = frame_files(args.files)
+    count = frame_count(args.files)
     sides = {}
     for option in ("landmarks", "papillary"):
         given = getattr(args, option) or []
-        if len(given) == len(files) or not given:
+        if len(given) == count or not given:
             sides[option] = given or None
         elif len(given) == 1 and option == "papillary":
-            sides[option] = given * len(files)  # the tips only decide the atrial side
+            sides[option] = given * count  # the tips only decide the atrial side
         else:
             raise MvplanError(
-                f"--{option} is given {len(given)} time(s) for {len(files)} frames; give it "
+                f"--{option} is given {len(given)} time(s) for {count} frames; give it "
                 "once per frame, in frame order"
                 + (" (or once for all frames)" if option == "papillary" else "")
             )

@@ -22,7 +22,12 @@ from mvplan.geometry.annulus import Annulus
 from mvplan.geometry.cycle import CycleResult, measure_cycle
 from mvplan.geometry.measurements import Measurements, measure
 from mvplan.gui.document import FrameShown
-from mvplan.io.sequence import AnnulusSequence, frame_files, load_annulus_sequence
+from mvplan.io.sequence import (
+    AnnulusSequence,
+    frame_count,
+    frame_files,
+    load_annulus_sequence,
+)
 from mvplan.plan import Plan
 from mvplan.planning.cycle_device import (
     IN_VIVO_CIRCUMFERENCE_CHANGE_MM,
@@ -105,7 +110,7 @@ class Cycle:
     @property
     def count(self) -> int:
         """Number of frames."""
-        return len(self.files)
+        return len(self.sequence.annuli)
 
     @property
     def annuli(self) -> tuple[Annulus, ...]:
@@ -113,8 +118,8 @@ class Cycle:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Each frame's file name."""
-        return tuple(p.name for p in self.files)
+        """Each frame's name: its file's, or ``FILE[frame=K]`` in a multi-frame file."""
+        return tuple(a.source.name for a in self.annuli)
 
     def frame(self, index: int, device: DeviceCycle | None = None) -> FrameShown:
         """Frame ``index`` as the view and the measurements panel show it, with its result
@@ -149,12 +154,14 @@ def load_cycle(paths: Sequence[PathLike]) -> Cycle:
         Fewer than two frames, a frame that cannot be read, or frames that cannot be matched
         (different point counts and no landmark A); the message names the file.
     """
-    files, _order = frame_files(paths)
-    if len(files) < 2:
+    count = frame_count(paths)
+    if count < 2:
         raise InputError(
-            f"a cycle needs at least two frames, got {len(files)}: open one annulus with "
-            "File > Open"
+            f"a cycle needs at least two frames, got {count}: open one annulus with File > Open"
         )
+    files, _order = frame_files(paths)
+    if len(files) == 1:  # one multi-frame file: each frame comes from it
+        files = files * count
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sequence = load_annulus_sequence(paths)

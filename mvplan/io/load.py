@@ -19,7 +19,7 @@ from mvplan.geometry.papillary import PapillaryTips, split_papillary
 from mvplan.geometry.units import MM_PER_UNIT, UnitChoice, choose_units
 from mvplan.io.markups import landmark_name
 from mvplan.io.read import read_curve, read_points
-from mvplan.io.types import FloatArray, PointsRead
+from mvplan.io.types import CurveRead, FloatArray, PointsRead
 
 PathLike = str | os.PathLike[str]
 
@@ -51,7 +51,19 @@ def load_annulus(
     InputError, GeometryError
         With a one-line message naming the file and the problem.
     """
-    curve = read_curve(path)
+    return annulus_from_curve(
+        read_curve(path), units=units, landmarks=landmarks, papillary=papillary
+    )
+
+
+def annulus_from_curve(
+    curve: CurveRead,
+    *,
+    units: str | None = None,
+    landmarks: PathLike | None = None,
+    papillary: PathLike | None = None,
+) -> Annulus:
+    """:func:`load_annulus` of a curve already read (one frame of a multi-frame file)."""
     choice = choose_units(curve.points, units, curve.units, curve.source)
     named: dict[str, FloatArray] = dict(curve.landmarks)
     if landmarks is not None:

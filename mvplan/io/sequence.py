@@ -6,10 +6,12 @@ frame measures the same alone and in a series. A folder stands for every annulus
 names (``f2`` before ``f10``); hidden files, plan files (``*.mvplan.json``) and side files
 whose name says ``papillary`` or ``landmark`` are left out.
 
-No supported format holds several frames in one file: of several loops in a VTK file the
-reader takes the largest (the others are segmentation debris), and of several curves in a
-Slicer markups file the first. Reading those as frames would change what one file means, so a
-series comes as several files or a folder.
+One format holds several frames in one file: a CSV/TXT point list with a frame column
+(``frame``, ``phase``, ``time``, ``timepoint`` or ``t``; :mod:`mvplan.io.text_points`), each
+frame's rows together and in curve order, the frames in order of first appearance. Given alone,
+such a file is the series. Other formats do not: of several loops in a VTK file the reader
+takes the largest (the others are segmentation debris), and of several curves in a Slicer
+markups file the first; reading those as frames would change what one file means.
 """
 
 from __future__ import annotations
@@ -27,11 +29,19 @@ from mvplan.geometry.annulus import Annulus
 from mvplan.geometry.ordering import cloud_order_if_unordered
 from mvplan.geometry.units import MM_PER_UNIT
 from mvplan.io._common import source_name
-from mvplan.io.load import load_annulus
+from mvplan.io.load import annulus_from_curve, load_annulus
 from mvplan.io.read import CURVE_READERS, read_curve
-from mvplan.io.types import FloatArray
+from mvplan.io.text_points import read_curve_frames_text
+from mvplan.io.types import CurveRead, FloatArray
 
-__all__ = ["AnnulusSequence", "annulus_files", "frame_files", "load_annulus_sequence"]
+__all__ = [
+    "AnnulusSequence",
+    "annulus_files",
+    "frame_count",
+    "frame_files",
+    "load_annulus_sequence",
+    "multi_frame_curves",
+]
 
 PathLike = str | os.PathLike[str]
 
@@ -140,6 +150,8 @@ def load_annulus_sequence(
         A folder with no annulus file, a folder mixed with files, side files not one per
         frame, or any problem with a frame's file (the message names the file).
     """
+    if len(paths) == 1 and (curves := multi_frame_curves(paths[0])) is not None:
+        return _sequence_of_curves(curves, units, landmarks, papillary)
     files, order = frame_files(paths)
     side = {"landmarks": landmarks, "papillary": papillary}
     for what, given in side.items():
@@ -157,6 +169,48 @@ def load_annulus_sequence(
         annuli.append(annulus)
         points.append(_points_in_file_order(path, annulus))
     return AnnulusSequence(tuple(annuli), tuple(points), order)
+
+
+def multi_frame_curves(path: PathLike) -> list[CurveRead] | None:
+    """The frames of a multi-frame file (a text point list with a frame column), or None for
+    a file of one frame, a folder, or another format."""
+    p = Path(path)
+    if p.is_dir() or p.suffix.lower() not in (".csv", ".tsv", ".txt"):
+        return None
+    return read_curve_frames_text(p)
+
+
+def frame_count(paths: Sequence[PathLike]) -> int:
+    """How many frames ``paths`` (files, one folder, or one multi-frame file) stand for."""
+    if len(paths) == 1 and (curves := multi_frame_curves(paths[0])) is not None:
+        return len(curves)
+    return len(frame_files(paths)[0])
+
+
+def _sequence_of_curves(
+    curves: list[CurveRead],
+    units: str | None,
+    landmarks: Sequence[PathLike | None] | None,
+    papillary: Sequence[PathLike | None] | None,
+) -> AnnulusSequence:
+    """The frames of one multi-frame file, each built as :func:`load_annulus` builds a file."""
+    for what, given in {"landmarks": landmarks, "papillary": papillary}.items():
+        if given is not None and len(given) != len(curves):
+            raise InputError(f"{len(given)} {what} files for {len(curves)} frames")
+    annuli = []
+    points: list[FloatArray | None] = []
+    for k, curve in enumerate(curves):
+        annulus = annulus_from_curve(
+            curve,
+            units=units,
+            landmarks=None if landmarks is None else landmarks[k],
+            papillary=None if papillary is None else papillary[k],
+        )
+        annuli.append(annulus)
+        pts = np.asarray(curve.points, dtype=float) * MM_PER_UNIT[annulus.source.input_units]
+        points.append(pts if cloud_order_if_unordered(pts) is None else None)
+    names = ", ".join(c.source for c in curves)
+    return AnnulusSequence(tuple(annuli), tuple(points), f"as in the file: {names}")
 
 
 def frame_files(paths: Sequence[PathLike]) -> tuple[list[Path], str]:

@@ -11,6 +11,10 @@ What the reader accepts, so that files from spreadsheets, MATLAB and scripts loa
   are turned into RAS (x and y negated) like Slicer's markups, so every reader returns one
   handedness. A unit after the name (``x_mm``, ``x (cm)``, ``x [m]``) sets ``units``;
 - a label column: a header such as ``label``/``name``/``id``, else the first non-numeric column;
+- a frame column (header ``frame``, ``phase``, ``time``, ``timepoint`` or ``t``): a file of
+  several frames of one moving annulus, the rows of each frame together in curve order and the
+  frames in time order (:func:`read_curve_frames_text`). A curve file holds one frame; a
+  multi-frame file is read as a cycle (``mvplan measure FILE``);
 - blank lines and lines starting with ``#`` are skipped. Line numbers in messages count every
   line of the file, from 1.
 """
@@ -28,7 +32,13 @@ from mvplan.errors import InputError
 from mvplan.io._common import LandmarkCollector, check_file, landmark_key
 from mvplan.io.types import CurveRead, FloatArray, PointsRead
 
-__all__ = ["CURVE_READERS", "POINTS_READERS", "read_curve_text", "read_points_text"]
+__all__ = [
+    "CURVE_READERS",
+    "POINTS_READERS",
+    "read_curve_frames_text",
+    "read_curve_text",
+    "read_points_text",
+]
 
 _DELIMITERS = ("\t", ";", ",")  # in order of precedence: ';' or tab beats a decimal comma
 _SNIFF_LINES = 50
@@ -41,6 +51,7 @@ _XYZ_RE = re.compile(r"(?:pos|position|coord|coordinate|point)?([xyz])(?:coord|c
 # Anatomical axis letters: RAS as is, LPS negated on x and y.
 _ANATOMICAL = {"r": (0, 1.0), "a": (1, 1.0), "s": (2, 1.0), "l": (0, -1.0), "p": (1, -1.0)}
 _LABEL_NAMES = {"label", "name", "id", "landmark", "point", "pointid", "tag", "marker"}
+_FRAME_NAMES = {"frame", "frames", "phase", "time", "timepoint", "t"}
 _DECIMAL_COMMA_RE = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 
 
@@ -51,6 +62,8 @@ class _Table:
     line_numbers: tuple[int, ...]
     units: str | None
     source: str
+    frames: tuple[str, ...] | None = None  # each row's frame, when there is a frame column
+    frame_column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,8 @@ class _Columns:
     names: tuple[str, str, str]
     label: int | None
     units: str | None
+    frame: int | None = None
+    frame_name: str | None = None
 
 
 def _decode(raw: bytes, source: str) -> str:
@@ -125,13 +140,17 @@ def _columns_from_header(
 ) -> _Columns:
     found: dict[int, tuple[int, float, str, str | None]] = {}
     label: int | None = None
+    frame: int | None = None
     for col, field in enumerate(header):
         name, unit = _split_unit(field)
         axis = _axis_of(name)
-        if axis is not None and axis[0] not in found:
+        if frame is None and re.sub(r"[^a-z]", "", name) in _FRAME_NAMES:
+            frame = col  # before the axes: "t" is no axis, but keep the order of checks clear
+        elif axis is not None and axis[0] not in found:
             found[axis[0]] = (col, axis[1], field, unit)
         elif label is None and _is_label_name(name):
             label = col
+    frame_name = None if frame is None else header[frame].strip()
     if found and len(found) < 3:
         have = ", ".join(_AXES[a] for a in sorted(found))
         missing = ", ".join(a for i, a in enumerate(_AXES) if i not in found)
@@ -149,17 +168,25 @@ def _columns_from_header(
                 source=source,
             )
         coords = (x[0], y[0], z[0])
+        skip = coords if frame is None else (*coords, frame)
         if label is None:
-            label = _first_text_column(first, delim, exclude=coords)
-        return _Columns(coords, (x[1], y[1], z[1]), (x[2], y[2], z[2]), label, unit_set.pop())
+            label = _first_text_column(first, delim, exclude=skip)
+        return _Columns(
+            coords, (x[1], y[1], z[1]), (x[2], y[2], z[2]), label, unit_set.pop(), frame,
+            frame_name,
+        )  # fmt: skip
     # A header that names no axis: fall back to the first three numeric columns.
-    coords = _numeric_columns(first, delim, line, source)
+    numeric = first if frame is None else [f if i != frame else "" for i, f in enumerate(first)]
+    coords = _numeric_columns(numeric, delim, line, source)
+    skip = coords if frame is None else (*coords, frame)
     if label is None:
-        label = _first_text_column(first, delim, exclude=coords)
+        label = _first_text_column(first, delim, exclude=skip)
     x_name, y_name, z_name = (
         header[c] if c < len(header) and header[c] else _AXES[k] for k, c in enumerate(coords)
     )
-    return _Columns(coords, (1.0, 1.0, 1.0), (x_name, y_name, z_name), label, None)
+    return _Columns(
+        coords, (1.0, 1.0, 1.0), (x_name, y_name, z_name), label, None, frame, frame_name
+    )
 
 
 def _numeric_columns(
@@ -243,7 +270,19 @@ def _read_table(path: str | os.PathLike[str]) -> _Table:
         label = _first_text_column(first, delim, exclude=coords)
         cols = _Columns(coords, (1.0, 1.0, 1.0), _AXES, label, None)
     points, labels = _parse_rows(rows, cols, delim, source)
-    return _Table(points, labels, tuple(n for n, _ in rows), cols.units, source)
+    frames = None
+    if cols.frame is not None:
+        frames = tuple(_frame_value(fields, cols.frame, line, source) for line, fields in rows)
+    return _Table(
+        points, labels, tuple(n for n, _ in rows), cols.units, source, frames, cols.frame_name
+    )
+
+
+def _frame_value(fields: list[str], column: int, line: int, source: str) -> str:
+    value = fields[column].strip() if column < len(fields) else ""
+    if not value:
+        raise InputError(f"line {line}: no value in the frame column", source=source)
+    return value
 
 
 def read_points_text(path: str | os.PathLike[str]) -> PointsRead:
@@ -293,20 +332,70 @@ def read_curve_text(path: str | os.PathLike[str]) -> CurveRead:
         As :func:`read_points_text`; also fewer than 3 rows, or a landmark given twice.
     """
     table = _read_table(path)
-    if len(table.points) < 3:
+    groups = _frame_groups(table)
+    if len(groups) > 1:
         raise InputError(
-            f"a curve needs at least 3 points, the file has {len(table.points)}",
+            f"holds {len(groups)} frames (column {table.frame_column!r}) of a moving annulus: "
+            "read it as a cycle with mvplan measure FILE, or open it with File > Open cycle",
             source=table.source,
         )
-    landmarks = LandmarkCollector(table.source)
-    for point, label, line in zip(table.points, table.labels, table.line_numbers, strict=True):
-        key = landmark_key(label)
+    return _curve_of(table, np.arange(len(table.points)), table.source)
+
+
+def read_curve_frames_text(path: str | os.PathLike[str]) -> list[CurveRead] | None:
+    """The frames of a multi-frame text file, in order of first appearance; None for a file
+    without a frame column or with one frame only.
+
+    Each frame's rows must be contiguous (a frame is one curve, in order); each frame is a
+    :class:`CurveRead` named ``FILE[frame=VALUE]``.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_curve_text`; also a frame whose rows are split by another frame's.
+    """
+    table = _read_table(path)
+    groups = _frame_groups(table)
+    if len(groups) < 2:
+        return None
+    return [
+        _curve_of(table, rows, f"{table.source}[{table.frame_column}={value}]")
+        for value, rows in groups.items()
+    ]
+
+
+def _frame_groups(table: _Table) -> dict[str, np.ndarray]:
+    """Row indices of each frame, in order of first appearance (one group without frames)."""
+    if table.frames is None:
+        return {"": np.arange(len(table.points))}
+    groups: dict[str, list[int]] = {}
+    last = None
+    for row, value in enumerate(table.frames):
+        if value != last and value in groups:
+            raise InputError(
+                f"line {table.line_numbers[row]}: the rows of frame {value!r} are not together "
+                "(each frame's points must follow one another, in curve order)",
+                source=table.source,
+            )
+        groups.setdefault(value, []).append(row)
+        last = value
+    return {k: np.asarray(v) for k, v in groups.items()}
+
+
+def _curve_of(table: _Table, rows: np.ndarray, source: str) -> CurveRead:
+    if len(rows) < 3:
+        raise InputError(
+            f"a curve needs at least 3 points, {source} has {len(rows)}", source=source
+        )
+    landmarks = LandmarkCollector(source)
+    for r in rows:
+        key = landmark_key(table.labels[r])
         if key is not None:
-            landmarks.add(key, point, f"line {line}")
+            landmarks.add(key, table.points[r], f"line {table.line_numbers[r]}")
     return CurveRead(
-        points=table.points,
+        points=table.points[rows],
         ordered=True,
-        source=table.source,
+        source=source,
         landmarks=landmarks.points,
         units=table.units,
     )
