@@ -148,3 +148,26 @@ def test_a_band_longer_than_the_posterior_annulus_is_refused(fmr, catalogue) -> 
     family = dataclasses.replace(catalogue.device("cardioband-like"), sizes_mm=(150.0,))
     with pytest.raises(InputError, match="longer than the posterior annulus"):
         simulate_percutaneous(fmr, DeviceSpec(family, 150.0, 5.0))
+
+
+def test_a_band_cinched_to_the_reported_circumference_change_moves_ap_and_cc_alike(
+    fmr, catalogue
+) -> None:
+    """Validation against Arsalan (3D TEE, 22 Cardioband patients, DOMAIN.md): circumference
+    137 -> 128 mm came with AP 40.0 -> 37.0 mm and intercommissural 42.4 -> 38.6 mm. Cinched
+    until the FMR sample's circumference falls by the same 9 mm, the model's band shortens AP
+    and commissural width in the same direction and within a factor of two (docs/theory.md
+    section 14 gives the figures: AP -1.7, CC -3.1 mm)."""
+    from scipy.optimize import brentq
+
+    band = catalogue.device("cardioband-like")
+
+    def perimeter_change(cinch: float) -> float:
+        r = simulate_percutaneous(fmr, band.spec(90, cinch))
+        return change(r, "perimeter_mm")
+
+    cinch = brentq(lambda c: perimeter_change(c) + 9.0, 1.0, 25.0, xtol=0.01)
+    result = simulate_percutaneous(fmr, band.spec(90, cinch))
+    assert -3.0 / 2 >= change(result, "ap_diameter_mm") >= -3.0 * 2
+    assert -3.8 / 2 >= change(result, "commissural_width_mm") >= -3.8 * 2
+    assert result.device.anchor_forces_n.max() < 0.5 * 3.9  # no anchor near pull-out
