@@ -66,7 +66,7 @@ not report. The fit table is in ``docs/theory.md``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -86,6 +86,7 @@ from mvplan.planning.annuloplasty import (
     AnnuloplastyModel,
     AnnuloplastyResult,
     AnnuloplastyState,
+    AnnulusTissue,
     TissueModel,
     _regions,
     _segment_pairs,
@@ -340,21 +341,23 @@ def simulate_percutaneous(
 class _DeviceModel:
     """The device's nodes (after the annulus's) and terms.
 
-    ``nodes`` are the native positions of the extra nodes; ``wire`` is the sliding cable,
-    ``anchors`` the anchor springs (a band) or None, ``chain`` the extra-node indices the
-    wire passes (global), ``vein`` the vein's node indices (global, a coronary-sinus device).
+    ``nodes`` are the native positions of the extra nodes; ``wire`` the cinching element;
+    ``ties`` the springs that hold the device to the annulus (a band's anchors, the vein's
+    coupling); ``anchor_springs`` and ``anchor_u`` a band's anchors and their annulus
+    parameters (None for a coronary-sinus device); ``vein`` the vein's node indices.
     """
 
     nodes: FloatArray
     terms: tuple[Any, ...]
     wire: _Wire
+    ties: Sutures
     anchor_springs: Sutures | None
     anchor_u: FloatArray | None
     vein: npt.NDArray[np.int64] | None
 
 
 def _cs_model(
-    body: Any, spec: DeviceSpec, path: FloatArray, coupling: CouplingModel
+    body: AnnulusTissue, spec: DeviceSpec, path: FloatArray, coupling: CouplingModel
 ) -> _DeviceModel:
     """The vein along ``path``, its coupling to the annulus and the device's ribbon."""
     if path.ndim != 2 or path.shape[1] != 3 or path.shape[0] < 2 or not np.isfinite(path).all():
@@ -414,7 +417,7 @@ def _cs_model(
         couple,
         wire.term,
     )
-    return _DeviceModel(vein, terms, wire, None, None, ids)
+    return _DeviceModel(vein, terms, wire, couple, None, None, ids)
 
 
 class _Wire:
@@ -481,7 +484,7 @@ class _Wire:
         return float(np.mean(self.term.tensions(x)))
 
 
-def _band_model(annulus: Annulus, body: Any, spec: DeviceSpec) -> _DeviceModel:
+def _band_model(annulus: Annulus, body: AnnulusTissue, spec: DeviceSpec) -> _DeviceModel:
     """The band's anchors on the posterior annulus and its contraction wire."""
     anchor_u = _band_anchor_parameters(annulus, spec)
     n = body.n
@@ -499,7 +502,7 @@ def _band_model(annulus: Annulus, body: Any, spec: DeviceSpec) -> _DeviceModel:
         spec.family.anchor_stiffness_n_per_mm,
     )
     wire = _Wire(ids, points, spec, sliding=True)
-    return _DeviceModel(points, (springs, wire.term), wire, springs, anchor_u, None)
+    return _DeviceModel(points, (springs, wire.term), wire, springs, springs, anchor_u, None)
 
 
 def _band_anchor_parameters(annulus: Annulus, spec: DeviceSpec) -> FloatArray:
@@ -556,7 +559,7 @@ def _nearest_on_closed(polyline: FloatArray, points: FloatArray) -> tuple[FloatA
 
 def _result(
     annulus: Annulus,
-    body: Any,
+    body: AnnulusTissue,
     model: _DeviceModel,
     spec: DeviceSpec,
     solved: SolveResult,
@@ -641,8 +644,3 @@ def _result(
         ),
         device=outcome,
     )
-
-
-def device_summary(result: AnnuloplastyResult) -> Mapping[str, Any] | None:
-    """The device's JSON figures of a result, or None for a ring."""
-    return None if result.device is None else result.device.to_dict()
