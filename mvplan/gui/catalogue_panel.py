@@ -5,6 +5,12 @@ family shows its sizes with the size the sizing policy recommends for this annul
 its reason spelled out; *Place ring* (or a double click) puts it on the annulus at its
 automatic placement. Changing the size or the adjustment of the ring in use applies at once.
 Every action is one document call (one undo step).
+
+The percutaneous devices (:mod:`mvplan.rings.percutaneous`) are listed too, typed "Coronary
+sinus" or "Transcatheter band" (the type filter picks them out). A device has no sizing policy
+and no adjustment: its size is the length between its end anchors and, in place of the
+adjustment, a cinch field (mm, with its share of the size in %) runs from 0 to what the device
+allows at that size.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from mvplan.errors import InputError, MvplanError
-from mvplan.gui.document import PlanDocument
+from mvplan.gui.document import DEFAULT_CINCH_PERCENT, PlanDocument
+from mvplan.rings.percutaneous import PercutaneousFamily
 from mvplan.rings.spec import RingFamily
 
 #: Sizing policies offered, as (label, policy text for ``recommend_size``).
@@ -42,6 +49,12 @@ POLICIES = (
 )
 
 _ANY = "Any"
+
+#: What the Type column and filter call each percutaneous device type.
+DEVICE_KINDS = {"coronary-sinus": "Coronary sinus", "transcatheter-band": "Transcatheter band"}
+
+#: Item data role marking a percutaneous device's row.
+_DEVICE_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 
 
 def _kind(family: RingFamily) -> str:
@@ -67,7 +80,7 @@ class CataloguePanel(QWidget):
         self._report = report
         self._updating = False
 
-        self.type_filter = self._combo(_ANY, "Ring", "Band")
+        self.type_filter = self._combo(_ANY, "Ring", "Band", *DEVICE_KINDS.values())
         self.shape_filter = self._combo(_ANY, "planar", "saddle", "3d")
         self.stiffness_filter = self._combo(_ANY, "rigid", "semi-rigid", "flexible")
         self.adjustable_filter = self._combo(_ANY, "Adjustable", "Fixed")
@@ -119,6 +132,23 @@ class CataloguePanel(QWidget):
         self.adjust_spin.setSingleStep(0.5)
         self.adjust_spin.setKeyboardTracking(False)
         self.adjust_spin.setToolTip("Change of AP diameter of an adjustable device")
+        self.cinch_spin = QDoubleSpinBox(self)
+        self.cinch_spin.setObjectName("cinchSpin")
+        self.cinch_spin.setSuffix(" mm")
+        self.cinch_spin.setDecimals(1)
+        self.cinch_spin.setSingleStep(1.0)
+        self.cinch_spin.setKeyboardTracking(False)
+        self.cinch_spin.setToolTip(
+            "How much the device takes in: the shortening of its wire between the end anchors"
+        )
+        self.cinch_percent = QLabel("")
+        self.cinch_percent.setObjectName("cinchPercent")
+        cinch_row = QHBoxLayout()
+        cinch_row.setContentsMargins(0, 0, 0, 0)
+        cinch_row.addWidget(self.cinch_spin, 1)
+        cinch_row.addWidget(self.cinch_percent)
+        self._cinch_row = QWidget(self)
+        self._cinch_row.setLayout(cinch_row)
         self.reason_label = QLabel("")
         self.reason_label.setObjectName("recommendationReason")
         self.reason_label.setWordWrap(True)
@@ -136,6 +166,8 @@ class CataloguePanel(QWidget):
         form.addRow("Size", self.size_combo)
         form.addRow("Sizing", self.policy_combo)
         form.addRow("Adjustment", self.adjust_spin)
+        form.addRow("Cinch", self._cinch_row)
+        self._form = form
         buttons = QHBoxLayout()
         buttons.addWidget(self.place_button, 1)
         buttons.addWidget(self.remove_button)
@@ -162,6 +194,7 @@ class CataloguePanel(QWidget):
         self.policy_combo.currentIndexChanged.connect(lambda _i: self._fill_sizes())
         self.size_combo.activated.connect(lambda _i: self._apply_to_current())
         self.adjust_spin.valueChanged.connect(lambda _v: self._apply_to_current())
+        self.cinch_spin.valueChanged.connect(lambda _v: self._cinch_edited())
         self.place_button.clicked.connect(self.place)
         self.remove_button.clicked.connect(self._remove)
         document.plan_changed.connect(self.refresh)
@@ -176,11 +209,34 @@ class CataloguePanel(QWidget):
 
     # -- queries ----------------------------------------------------------------------------
 
-    def selected_family(self) -> RingFamily | None:
+    def selected_entry(self) -> RingFamily | PercutaneousFamily | None:
+        """The ring family or percutaneous device of the selected row."""
         item = self.tree.currentItem()
         if item is None or item.isHidden():
             return None
-        return self.document.catalogue.family(item.data(0, Qt.ItemDataRole.UserRole))
+        return self._entry(item)
+
+    def _entry(self, item: QTreeWidgetItem) -> RingFamily | PercutaneousFamily:
+        family_id = item.data(0, Qt.ItemDataRole.UserRole)
+        plan = self.document.plan
+        if plan is not None and plan.ring is not None and plan.ring.family == family_id:
+            # The plan's own definition (a plan file may carry one the catalogue lacks).
+            definition = plan.ring.definition
+            if definition is not None:
+                return definition
+        if item.data(0, _DEVICE_ROLE):
+            return self.document.catalogue.device(family_id)
+        return self.document.catalogue.family(family_id)
+
+    def selected_family(self) -> RingFamily | None:
+        """The selected ring family (None: nothing, or a percutaneous device)."""
+        entry = self.selected_entry()
+        return entry if isinstance(entry, RingFamily) else None
+
+    def selected_device(self) -> PercutaneousFamily | None:
+        """The selected percutaneous device (None: nothing, or a ring)."""
+        entry = self.selected_entry()
+        return entry if isinstance(entry, PercutaneousFamily) else None
 
     def selected_size(self) -> float | None:
         data = self.size_combo.currentData()
@@ -206,7 +262,14 @@ class CataloguePanel(QWidget):
 
     def place(self) -> None:
         """Put the selected family, at the selected size, on the annulus."""
-        family, size = self.selected_family(), self.selected_size()
+        device, size = self.selected_device(), self.selected_size()
+        if device is not None and size is not None:
+            try:
+                self.document.choose_device(device.id, size, self.cinch_spin.value())
+            except MvplanError as exc:
+                self._report(exc)
+            return
+        family = self.selected_family()
         if family is None or size is None:
             return
         adjustment = self.adjust_spin.value() if family.adjustable else 0.0
@@ -221,8 +284,45 @@ class CataloguePanel(QWidget):
         except MvplanError as exc:
             self._report(exc)
 
+    def _cinch_edited(self) -> None:
+        self._show_cinch_percent()
+        self._apply_to_current()
+
+    def _show_cinch_percent(self) -> None:
+        size = self.selected_size()
+        share = 100.0 * self.cinch_spin.value() / size if size else 0.0
+        self.cinch_percent.setText(f"{share:.0f} %")
+
+    def _apply_device(self, device: PercutaneousFamily) -> None:
+        """A new size or cinch of the device in use (the cinch capped at the new size's)."""
+        plan, size = self.document.plan, self.selected_size()
+        if plan is None or plan.ring is None or plan.ring.family != device.id or size is None:
+            return
+        self._set_cinch_range(device, size)
+        cinch = self.cinch_spin.value()
+        if abs(size - plan.ring.size_mm) < 1e-9 and abs(cinch - plan.ring.adjustment_mm) < 1e-9:
+            return
+        try:
+            self.document.choose_device(device.id, size, cinch)
+        except MvplanError as exc:
+            self._report(exc)
+            self.refresh()
+
+    def _set_cinch_range(self, device: PercutaneousFamily, size: float) -> None:
+        was = self._updating
+        self._updating = True
+        try:
+            self.cinch_spin.setRange(0.0, round(device.cinch_limit_mm(size), 1))
+        finally:
+            self._updating = was
+        self._show_cinch_percent()
+
     def _apply_to_current(self) -> None:
         if self._updating:
+            return
+        device = self.selected_device()
+        if device is not None:
+            self._apply_device(device)
             return
         plan, family = self.document.plan, self.selected_family()
         if plan is None or plan.ring is None or family is None or plan.ring.family != family.id:
@@ -266,11 +366,33 @@ class CataloguePanel(QWidget):
             for col in range(4):
                 item.setToolTip(col, tip)
             self.tree.addTopLevelItem(item)
+        for dev in self.document.catalogue.devices:
+            item = QTreeWidgetItem([dev.id, DEVICE_KINDS.get(dev.type, dev.type), "–", "–"])
+            item.setData(0, Qt.ItemDataRole.UserRole, dev.id)
+            item.setData(0, _DEVICE_ROLE, True)
+            tip = dev.name
+            if dev.resembles:
+                tip += f"\nModelled on: {dev.resembles}"
+            tip += f"\nLengths: {', '.join(f'{v:g}' for v in dev.sizes_mm)} mm between anchors"
+            tip += f"\nCinch up to {dev.cinch_max_percent:g} % of the length"
+            for col in range(4):
+                item.setToolTip(col, tip)
+            self.tree.addTopLevelItem(item)
 
     def _apply_filters(self) -> None:
         kind, shape = self.type_filter.currentText(), self.shape_filter.currentText()
         stiff, adjust = self.stiffness_filter.currentText(), self.adjustable_filter.currentText()
         for item in self._items():
+            if item.data(0, _DEVICE_ROLE):
+                # A device has no shape or stiffness class; it is always adjustable (cinched).
+                show = (
+                    (kind in (_ANY, item.text(1)))
+                    and shape == _ANY
+                    and stiff == _ANY
+                    and adjust != "Fixed"
+                )
+                item.setHidden(not show)
+                continue
             fam = self.document.catalogue.family(item.data(0, Qt.ItemDataRole.UserRole))
             show = (
                 (kind == _ANY or _kind(fam) == kind)
@@ -294,7 +416,7 @@ class CataloguePanel(QWidget):
             for col in range(4):
                 item.setFont(col, font)
         if in_use is not None:
-            selected = self.selected_family()
+            selected = self.selected_entry()
             if selected is None or selected.id != in_use:
                 self._updating = True
                 try:
@@ -304,11 +426,22 @@ class CataloguePanel(QWidget):
         self.remove_button.setEnabled(in_use is not None)
         self._on_family_selected()
 
+    def _show_rows(self, device: bool) -> None:
+        """Sizing and adjustment for a ring, the cinch for a percutaneous device."""
+        self._form.setRowVisible(self.policy_combo, not device)
+        self._form.setRowVisible(self.adjust_spin, not device)
+        self._form.setRowVisible(self._cinch_row, device)
+
     def _on_family_selected(self) -> None:
-        family = self.selected_family()
+        entry = self.selected_entry()
         has_plan = self.document.plan is not None
-        self.place_button.setEnabled(family is not None and has_plan)
-        self.size_combo.setEnabled(family is not None)
+        self.place_button.setEnabled(entry is not None and has_plan)
+        self.size_combo.setEnabled(entry is not None)
+        self._show_rows(isinstance(entry, PercutaneousFamily))
+        if isinstance(entry, PercutaneousFamily):
+            self._on_device_selected(entry)
+            return
+        family = entry
         if family is None:
             self.name_label.setText("Choose a ring or band")
             self.size_combo.clear()
@@ -335,6 +468,42 @@ class CataloguePanel(QWidget):
         finally:
             self._updating = False
         self._fill_sizes()
+
+    def _on_device_selected(self, device: PercutaneousFamily) -> None:
+        """Sizes (the one in use, else the middle one), the cinch, what the device is."""
+        self.name_label.setText(device.name)
+        plan = self.document.plan
+        in_use = plan is not None and plan.ring is not None and plan.ring.family == device.id
+        self._updating = True
+        try:
+            self.size_combo.clear()
+            for size in device.sizes_mm:
+                self.size_combo.addItem(f"{size:g} mm", float(size))
+            if in_use and plan is not None and plan.ring is not None:
+                target = plan.ring.size_mm
+            else:
+                target = device.sizes_mm[len(device.sizes_mm) // 2]
+            self.size_combo.setCurrentIndex(max(self.size_combo.findData(float(target)), 0))
+            size = self.selected_size() or target
+            self.cinch_spin.setRange(0.0, round(device.cinch_limit_mm(size), 1))
+            if in_use and plan is not None and plan.ring is not None:
+                self.cinch_spin.setValue(plan.ring.adjustment_mm)
+                self.place_button.setText("Place again")
+            else:
+                self.cinch_spin.setValue(round(DEFAULT_CINCH_PERCENT / 100.0 * size, 1))
+                self.place_button.setText("Place device")
+        finally:
+            self._updating = False
+        self._show_cinch_percent()
+        where = (
+            "in the coronary sinus, beside the posterior annulus"
+            if device.type == "coronary-sinus"
+            else f"on the posterior annulus, an anchor every {device.anchor_spacing_mm:g} mm"
+        )
+        self.reason_label.setText(
+            f"{device.description} <i>Lies {where}; size is the length between its end "
+            f"anchors; cinch up to {device.cinch_max_percent:g} %.</i>"
+        )
 
     def _fill_sizes(self) -> None:
         family = self.selected_family()
@@ -378,4 +547,4 @@ class CataloguePanel(QWidget):
             self.reason_label.setText(reason)
 
 
-__all__ = ["POLICIES", "CataloguePanel"]
+__all__ = ["DEVICE_KINDS", "POLICIES", "CataloguePanel"]

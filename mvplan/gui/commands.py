@@ -117,6 +117,17 @@ class WindowCommands:
             "Ctrl+Shift+P",
             "Papillary-muscle tips: they decide the atrial side of the annulus",
         )
+        self.cs_path = self._action(
+            "Open &coronary-sinus path…",
+            w.cs_path_dialog,
+            tip="A traced coronary-sinus centreline for a coronary-sinus device "
+            "(in place of the estimated one)",
+        )
+        self.artery = self._action(
+            "Open circumflex &artery…",
+            w.artery_dialog,
+            tip="The circumflex artery's centreline: how close a percutaneous device comes to it",
+        )
         self.save = self._action(
             "&Save plan", w.save, Key.Save, "Save the plan", SP.SP_DialogSaveButton
         )
@@ -238,6 +249,8 @@ class WindowCommands:
         file_menu.addAction(self.open_cycle_folder)
         file_menu.addAction(self.landmarks)
         file_menu.addAction(self.papillary)
+        file_menu.addAction(self.cs_path)
+        file_menu.addAction(self.artery)
         file_menu.addSeparator()
         for action in (self.save, self.save_as, self.screenshot):
             file_menu.addAction(action)
@@ -310,7 +323,14 @@ class WindowCommands:
         self.redo.setEnabled(document.can_redo())
         self.undo.setText(f"&Undo {document.undo_text()}".rstrip())
         self.redo.setText(f"&Redo {document.redo_text()}".rstrip())
-        for action in (self.save, self.save_as, self.landmarks, self.papillary):
+        for action in (
+            self.save,
+            self.save_as,
+            self.landmarks,
+            self.papillary,
+            self.cs_path,
+            self.artery,
+        ):
             action.setEnabled(has_plan)
         for action in (self.export_scene, self.export_markups, self.export_image, self.report):
             action.setEnabled(has_plan)

@@ -33,22 +33,33 @@ from typing import Any
 
 import numpy as np
 
-from mvplan.errors import InputError
+from mvplan.errors import InputError, MvplanError
 from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.coronary import CSOffsets, CSPath, cs_path_from_points, estimate_cs_path
 from mvplan.geometry.measurements import Measurements, measure
+from mvplan.geometry.safety import Safety, artery_from_points
 from mvplan.geometry.units import MM_PER_UNIT
 from mvplan.gui.pose import PoseParameters, carried_placement, posed
 from mvplan.io.load import load_annulus, load_papillary
 from mvplan.io.markups import landmark_name
+from mvplan.io.paths import load_artery, load_cs_path
 from mvplan.io.read import read_points
 from mvplan.plan import Plan, RingChoice
 from mvplan.planfile import PLAN_SUFFIX, load_plan, save_plan
 from mvplan.planning import Placement, auto_place, suture_lengths, with_suture_count
 from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.rings.catalogue import Catalogue, load_catalogue
+from mvplan.rings.percutaneous import PercutaneousFamily
 from mvplan.rings.sizing import SizeRecommendation, recommend_size
 from mvplan.rings.spec import RingFamily, RingSpec
-from mvplan.workflow import ClosureCase, ClosureOutcome, ring_family, with_results
+from mvplan.workflow import (
+    ClosureCase,
+    ClosureOutcome,
+    device_plan,
+    plan_safety,
+    ring_family,
+    with_results,
+)
 
 #: Plans whose preview results are kept (undo then shows an earlier answer at once).
 RESULT_CACHE_SIZE = 32
@@ -58,6 +69,11 @@ CLOSURE_CACHE_SIZE = 8
 
 #: The two valves of a closure.
 CLOSURE_CASES = ("native", "repaired")
+
+#: A percutaneous device chosen without a cinch starts cinched by this share of its size, %:
+#: at 0 the preview would show a device that does nothing; a tenth of the 30 % the catalogue
+#: devices allow is a modest first pull the user then adjusts.
+DEFAULT_CINCH_PERCENT = 10.0
 
 
 class Signal:
@@ -257,6 +273,7 @@ class PlanDocument:
         self.transient_landmark: tuple[str, float] | None = None
         self.transient_measurements: Measurements | None = None
         self._shown_frame: FrameShown | None = None
+        self._safety: tuple[Plan, AnnuloplastyResult | None, Safety | None] | None = None
 
     # -- state ------------------------------------------------------------------------------
 
@@ -293,6 +310,15 @@ class PlanDocument:
             return None
         family = ring_family(plan.ring, self.catalogue)
         return family if isinstance(family, RingFamily) else None
+
+    @property
+    def device_family(self) -> PercutaneousFamily | None:
+        """The plan's percutaneous device family (None without one, or with a ring)."""
+        plan = self.plan
+        if plan is None or plan.ring is None:
+            return None
+        family = ring_family(plan.ring, self.catalogue)
+        return family if isinstance(family, PercutaneousFamily) else None
 
     @property
     def spec(self) -> RingSpec | None:
@@ -467,6 +493,148 @@ class PlanDocument:
         new = replace(plan, ring=choice, placement=fit.placement, results=None)
         adjust = f", adjusted {adjustment_mm:+g} mm" if adjustment_mm else ""
         self._commit(new, f"Ring {family.id} {spec.size_mm:g} mm{adjust}")
+
+    def choose_device(
+        self, family_id: str, size_mm: float | None = None, cinch_mm: float | None = None
+    ) -> None:
+        """Put a percutaneous device on the plan (:func:`mvplan.workflow.device_plan`).
+
+        Without a size, the middle one the family sells, or the nearest shorter (then longer)
+        one that fits this annulus. Without a cinch: the device's own when only its size
+        changes (capped at the new size's limit), else :data:`DEFAULT_CINCH_PERCENT` of the
+        size. A coronary-sinus device lies in the plan's CS path (estimated when there is
+        none); the path, the artery and the threshold are kept through any change.
+        """
+        plan = self._need_plan()
+        old = self.device_family
+        # Another size or cinch of the plan's own device keeps the definition it carries.
+        same = old is not None and old.id == family_id
+        family = old if same and old is not None else self.catalogue.device(family_id)
+        if size_mm is not None:
+            sizes = [float(size_mm)]
+        else:
+            middle = len(family.sizes_mm) // 2
+            order = [*range(middle, -1, -1), *range(middle + 1, len(family.sizes_mm))]
+            sizes = [family.sizes_mm[i] for i in order]
+            room = self._posterior_length_mm() if family.type == "transcatheter-band" else None
+            if room is not None:
+                # A band spans trigone to trigone along the posterior annulus: the mechanics
+                # refuse a longer one, so the default is one that fits (if any does).
+                sizes = [s for s in sizes if s <= room] or sizes
+        error: InputError | None = None
+        for size in sizes:
+            if cinch_mm is not None:
+                cinch = float(cinch_mm)
+            elif same and plan.ring is not None:
+                cinch = min(plan.ring.adjustment_mm, family.cinch_limit_mm(size))
+            else:
+                cinch = DEFAULT_CINCH_PERCENT / 100.0 * size
+            is_cs = family.type == "coronary-sinus"
+            try:
+                made = device_plan(
+                    plan.annulus,
+                    family,
+                    size,
+                    cinch,
+                    cs_path=plan.cs_path if is_cs else None,
+                    artery=plan.artery,
+                    threshold_mm=plan.safety_threshold_mm,
+                    papillary=plan.papillary,
+                    name=plan.name,
+                )
+            except InputError as exc:
+                error = exc
+                continue
+            # A band ignores the CS path; it stays in the plan (undo and a later CS device).
+            path = made.cs_path if is_cs else plan.cs_path
+            new = replace(plan, ring=made.ring, placement=None, cs_path=path, results=None)
+            assert made.ring is not None
+            ring = made.ring
+            text = f"{family.id} {ring.size_mm:g} mm, cinch {ring.adjustment_mm:.3g} mm"
+            self._commit(new, f"Device {text}")
+            return
+        assert error is not None
+        raise error
+
+    def set_cinch(self, cinch_mm: float) -> None:
+        """Cinch the plan's device by ``cinch_mm`` (0 to the device's limit at its size)."""
+        plan, family = self._need_plan(), self.device_family
+        if family is None or plan.ring is None:
+            raise InputError("choose a percutaneous device first")
+        if abs(cinch_mm - plan.ring.adjustment_mm) < 1e-9:
+            return
+        self.choose_device(family.id, plan.ring.size_mm, cinch_mm)
+
+    def set_cs_offsets(self, offsets: CSOffsets) -> None:
+        """Estimate the coronary-sinus path again from ``offsets`` (Lansac's stations)."""
+        plan = self._need_plan()
+        path = estimate_cs_path(plan.annulus, offsets)
+        self._check_device_path(plan, path)
+        o = offsets
+        text = f"CS offsets {o.ostium_mm:g}/{o.mid_mm:g}/{o.distal_mm:g} mm, atrial {o.atrial_mm:g}"
+        self._commit(replace(plan, cs_path=path, results=None), text)
+
+    def load_cs_path(self, path: str | Path) -> None:
+        """Give the coronary-sinus centreline from a file (:func:`mvplan.io.paths.load_cs_path`)."""
+        plan = self._need_plan()
+        p = Path(path)
+        cs = load_cs_path(p, plan.annulus)
+        self._check_device_path(plan, cs)
+        self._commit(replace(plan, cs_path=cs, results=None), f"CS path from {p.name}")
+
+    def load_artery(self, path: str | Path) -> None:
+        """Give the circumflex artery from a file (:func:`mvplan.io.paths.load_artery`)."""
+        plan = self._need_plan()
+        p = Path(path)
+        artery = load_artery(p, plan.annulus)
+        self._commit_same_mechanics(replace(plan, artery=artery), f"Artery from {p.name}")
+
+    def set_safety_threshold(self, threshold_mm: float) -> None:
+        """Flag compression of the artery below ``threshold_mm`` from the device."""
+        plan = self._need_plan()
+        if abs(threshold_mm - plan.safety_threshold_mm) < 1e-12:
+            return
+        new = replace(plan, safety_threshold_mm=float(threshold_mm))
+        self._commit_same_mechanics(new, f"Compression threshold {threshold_mm:g} mm")
+
+    def safety(self) -> Safety | None:
+        """How close the plan's device comes to its artery (None without both): at
+        equilibrium once the preview has solved exactly this plan, else as placed
+        (:func:`mvplan.workflow.plan_safety`). Kept per plan and result."""
+        plan = self.plan
+        if plan is None or plan.artery is None or not plan.has_device:
+            return None
+        result = self._results.get(plan)
+        kept = self._safety
+        if kept is not None and kept[0] is plan and kept[1] is result:
+            return kept[2]
+        try:
+            safety = plan_safety(plan, result)
+        except MvplanError:
+            safety = None  # as placed could not be worked out (a path too short): say nothing
+        self._safety = (plan, result, safety)
+        return safety
+
+    def _posterior_length_mm(self) -> float | None:
+        """The annulus's posterior length (PMT -> P -> ALT), mm, if it could be measured."""
+        measured = self.measurements
+        value = None if measured is None else measured.values.get("posterior_length_mm")
+        return None if value is None else float(value)
+
+    def _check_device_path(self, plan: Plan, path: CSPath) -> None:
+        """Raise InputError when the plan's coronary-sinus device does not fit ``path``."""
+        family = self.device_family
+        if family is None or family.type != "coronary-sinus" or plan.ring is None:
+            return
+        device_plan(plan.annulus, family, plan.ring.size_mm, plan.ring.adjustment_mm, cs_path=path)
+
+    def _commit_same_mechanics(self, plan: Plan, text: str) -> None:
+        """Commit a change that leaves the solve as it was (the artery, the threshold): the
+        current plan's result answers for the new one too, so the preview need not solve."""
+        result = self._results.get(self._need_plan())
+        if result is not None:
+            self.store_result(plan, result)
+        self._commit(replace(plan, results=None), text)
 
     def auto_place(self) -> None:
         """Place the current ring automatically again (its suture count kept)."""
@@ -776,7 +944,24 @@ class PlanDocument:
         placement = plan.placement
         if placement is not None:
             placement = carried_placement(plan.annulus, annulus, placement)
-        return replace(plan, annulus=annulus, placement=placement, results=None)
+        # The vessels stay where they are in the patient; the valve frame may have turned
+        # (landmark A sets +y, papillary tips the atrial side): an estimated CS path is
+        # estimated again on the new annulus, given paths are carried through the input frame.
+        cs = plan.cs_path
+        if cs is not None:
+            if cs.offsets is not None and cs.source == "estimated":
+                cs = estimate_cs_path(annulus, cs.offsets)
+            else:
+                cs = cs_path_from_points(
+                    annulus, _carried(plan.annulus, annulus, cs.points_valve), cs.source
+                )
+        artery = plan.artery
+        if artery is not None:
+            moved = _carried(plan.annulus, annulus, artery.points_valve)
+            artery = artery_from_points(annulus, moved, artery.source)
+        return replace(
+            plan, annulus=annulus, placement=placement, cs_path=cs, artery=artery, results=None
+        )
 
     def _reset(self, plan: Plan, sources: Sources, text: str, saved: bool = False) -> None:
         self._history = [HistoryEntry(plan, text)]
@@ -817,6 +1002,12 @@ class PlanDocument:
         self._sync_closure()
 
 
+def _carried(old: Annulus, new: Annulus, points_valve: np.ndarray) -> np.ndarray:
+    """Points ``(m, 3)`` in ``old``'s valve frame, in ``new``'s (the same input points)."""
+    original = old.to_valve_frame.inverse().apply(np.asarray(points_valve, float))
+    return np.asarray(new.to_valve_frame.apply(original))
+
+
 def _check_converged(outcome: ClosureOutcome) -> None:
     for case in (outcome.native, outcome.repaired):
         if case is not None and not case.result.converged:
@@ -825,6 +1016,7 @@ def _check_converged(outcome: ClosureOutcome) -> None:
 
 __all__ = [
     "CLOSURE_CASES",
+    "DEFAULT_CINCH_PERCENT",
     "ClosureShown",
     "FrameShown",
     "HistoryEntry",

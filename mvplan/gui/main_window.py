@@ -30,10 +30,13 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
+    QStackedWidget,
     QWidget,
 )
 
@@ -47,6 +50,7 @@ from mvplan.gui.closure_panel import ClosurePanel
 from mvplan.gui.commands import RecentFiles, WindowCommands
 from mvplan.gui.cycle import Cycle
 from mvplan.gui.cycle_panel import CyclePanel, ask_cycle_files, ask_cycle_folder
+from mvplan.gui.device_panel import DevicePanel
 from mvplan.gui.document import PlanDocument, is_plan_file
 from mvplan.gui.measurements_panel import MeasurementsPanel
 from mvplan.gui.placement_panel import PlacementPanel
@@ -71,6 +75,7 @@ ANNULUS_FILTER = (
     "Plan files (*.mvplan.json);;All files (*)"
 )
 POINTS_FILTER = "Point files (*.csv *.txt *.mrk.json *.json);;All files (*)"
+CURVE_FILTER = "Curve files (*.csv *.txt *.mrk.json *.json *.vtk *.vtp);;All files (*)"
 #: Keys of the window's QSettings (the recent files: mvplan.gui.commands).
 SETTING_NOTICE = "researchNoticeShown"
 SETTING_GEOMETRY = "window/geometry"
@@ -128,6 +133,7 @@ class MainWindow(QMainWindow):
         self._confirm_discard = confirm_discard
         self.messages: list[str] = []
         self.last_message_box: QMessageBox | None = None
+        self._safety_said: object | None = None  # the safety whose warning was last said
         self.recovery: RecoverySession | None = None
         self.setObjectName("mvplanMainWindow")
         self.setAcceptDrops(True)
@@ -145,9 +151,22 @@ class MainWindow(QMainWindow):
         self.closure_panel.simulate_button.clicked.connect(self.simulate_closure)
         self.sweep_panel = SweepPanel(self.document, self.report, self)
         self.cycle_panel = CyclePanel(self.document, self.report, self)
+        self.device_panel = DevicePanel(
+            self.document, self.report, self.cs_path_dialog, self.artery_dialog, self
+        )
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("catalogue", "Ring catalogue", self.catalogue_panel, left=True)
-        self._add_dock("placement", "Placement", self.placement_panel, left=True)
+        # A ring's pose or a device's vessels: only one is of use at a time, so they share
+        # the dock (a tab beside it would squeeze the catalogue above); the device panel
+        # scrolls rather than push the catalogue below its size.
+        device_scroll = QScrollArea(self)
+        device_scroll.setWidgetResizable(True)
+        device_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        device_scroll.setWidget(self.device_panel)
+        self.placement_stack = QStackedWidget(self)
+        self.placement_stack.addWidget(self.placement_panel)
+        self.placement_stack.addWidget(device_scroll)
+        self._add_dock("placement", "Placement", self.placement_stack, left=True)
         self._add_dock("measurements", "Measurements", self.measurements_panel, left=False)
         self._add_dock("preview", "Preview: sutures and solver", self.result_panel, left=False)
         self._add_dock("closure", "Leaflet closure", self.closure_panel, left=False)
@@ -223,6 +242,9 @@ class MainWindow(QMainWindow):
         self.busy.hide()
         self.solver_label = QLabel("")
         self.solver_label.setObjectName("solverStatus")
+        self.safety_label = QLabel("")
+        self.safety_label.setObjectName("safetyStatus")
+        status.addPermanentWidget(self.safety_label)
         status.addPermanentWidget(self.busy)
         status.addPermanentWidget(self.solver_label)
         status.showMessage("Open an annulus or a plan (Ctrl+O), or drop a file on the window.")
@@ -276,6 +298,38 @@ class MainWindow(QMainWindow):
         return self.attempt(
             lambda: self.document.load_papillary(p), title=f"Cannot read {p.name}", box=box
         )
+
+    def open_cs_path(self, path: str | Path, *, box: bool = True) -> bool:
+        """Read a traced coronary-sinus path (what File > Open coronary-sinus path does
+        after its dialog); a bad file says why and leaves the plan as it was."""
+        p = Path(path)
+        ok = self.attempt(
+            lambda: self.document.load_cs_path(p), title=f"Cannot read {p.name}", box=box
+        )
+        if ok:
+            self._show_device_dock()
+        return ok
+
+    def open_artery(self, path: str | Path, *, box: bool = True) -> bool:
+        """Read the circumflex artery (File > Open circumflex artery, after its dialog)."""
+        p = Path(path)
+        ok = self.attempt(
+            lambda: self.document.load_artery(p), title=f"Cannot read {p.name}", box=box
+        )
+        if ok:
+            self._show_device_dock()
+        return ok
+
+    def _show_device_dock(self) -> None:
+        self._show_placement_page(device=True)
+        self.docks["placement"].show()
+        self.docks["placement"].raise_()
+
+    def _show_placement_page(self, *, device: bool) -> None:
+        """The pose fields (a ring) or the coronary sinus and artery (a device)."""
+        self.placement_stack.setCurrentIndex(1 if device else 0)
+        title = "Device: coronary sinus and artery" if device else "Placement"
+        self.docks["placement"].setWindowTitle(title)
 
     def open_files(self, paths: Sequence[str | Path]) -> None:
         """Open several files at once (drag and drop): the annulus or plan first, then side
@@ -352,6 +406,16 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open papillary tips", "", POINTS_FILTER)
         if path:
             self.open_papillary(path)
+
+    def cs_path_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open coronary-sinus path", "", CURVE_FILTER)
+        if path:
+            self.open_cs_path(path)
+
+    def artery_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open circumflex artery", "", CURVE_FILTER)
+        if path:
+            self.open_artery(path)
 
     def save_as_dialog(self) -> bool:
         if self.document.plan is None:
@@ -504,6 +568,12 @@ class MainWindow(QMainWindow):
         self._autosave()
         self._update_actions()
         self._update_title()
+        plan = self.document.plan
+        # The pose fields have nothing to say about a device; a ring's vessels wait unseen.
+        vessels = plan is not None and (plan.cs_path is not None or plan.artery is not None)
+        device = plan is not None and (plan.has_device or (plan.ring is None and vessels))
+        self._show_placement_page(device=device)
+        self._show_safety()
         if reason == "open":
             self.statusBar().showMessage(f"Opened {self.document.title}", 5000)
         elif reason in ("undo", "redo"):
@@ -534,6 +604,25 @@ class MainWindow(QMainWindow):
             )
         if preview.status == "failed":
             self.statusBar().showMessage(f"Preview: {preview.message}", 15000)
+        self._show_safety()
+
+    def _show_safety(self) -> None:
+        """The device-artery distance in the status bar, red with the warning when flagged;
+        the warning also as a message once per new answer."""
+        safety = self.document.safety()
+        if safety is None:
+            self.safety_label.setText("")
+            self.safety_label.setToolTip("")
+            self._safety_said = None
+            return
+        flagged = safety.warning is not None
+        text = f"Circumflex {safety.min_distance_mm:.1f} mm"
+        self.safety_label.setText(f"⚠ {text}" if flagged else text)
+        self.safety_label.setStyleSheet("color: #c62828; font-weight: bold;" if flagged else "")
+        self.safety_label.setToolTip(safety.warning or "No compression flagged")
+        if flagged and safety is not self._safety_said:
+            self._safety_said = safety
+            self.statusBar().showMessage(f"Safety: {safety.warning}", 15000)
 
     # -- leaflet closure and size sweep ------------------------------------------------------
 

@@ -130,7 +130,15 @@ class PlacementPanel(QWidget):
                 # Below the fewest sutures: the spin box shows its special text, a dash.
                 self.sutures.setMinimum(MIN_SUTURES - 1)
                 self.sutures.setValue(MIN_SUTURES - 1)
-                self.info.setText("Choose a ring in the catalogue to place it.")
+                plan = doc.plan
+                if plan is not None and plan.has_device:
+                    # A device is placed by its anatomy (the vein, the annulus), not by a pose.
+                    self.info.setText(
+                        "A percutaneous device has no pose or sutures: set its size and cinch "
+                        "in the catalogue, its coronary-sinus path in the Device panel."
+                    )
+                else:
+                    self.info.setText("Choose a ring in the catalogue to place it.")
                 return
             params = pose_parameters(placement)
             for name, spin in self.fields.items():

@@ -1,5 +1,9 @@
 """The live preview: every change of ring or pose re-solves the annuloplasty off the GUI thread.
 
+A percutaneous device's plan (its size, cinch, coronary-sinus path) goes the same way: the
+worker calls the same :func:`mvplan.workflow.simulate_plan`, which dispatches to the device
+mechanics; a device has no pose to drag.
+
 :class:`PreviewController` listens to the document. A committed change (a new plan) asks the
 solver worker for that plan, cancelling whatever runs (only the latest is worth finishing); a
 drag's stream of poses queues only its newest pose and lets the running solve finish, so the
@@ -32,7 +36,7 @@ from mvplan.workflow import simulate_plan
 class _Request:
     kind: str  # "plan" or "drag"
     plan: Plan
-    placement: Placement
+    placement: Placement | None  # None: a percutaneous device (no pose)
 
 
 def failure_text(error: BaseException) -> str:
@@ -93,7 +97,11 @@ class PreviewController(QObject):
     def _on_plan_changed(self, _reason: str) -> None:
         doc = self.document
         plan = doc.plan
-        if plan is None or plan.placement is None or doc.spec is None:
+        # A ring needs its pose; a percutaneous device has none (simulate_plan dispatches).
+        solvable = plan is not None and (
+            plan.has_device or (plan.placement is not None and doc.spec is not None)
+        )
+        if plan is None or not solvable:
             self._solver.cancel()
             doc.set_preview("none")
             return
@@ -132,7 +140,8 @@ class PreviewController(QObject):
         plan = request.plan
         pre = doc.measurements
         warm = doc.last_good_result
-        state = None if warm is None else warm.state
+        # A ring's state warm-starts a ring's solve only (a device's wire is another model).
+        state = None if warm is None or plan.has_device or warm.device is not None else warm.state
 
         def run(cancelled: Any) -> AnnuloplastyResult:
             # The CLI's and the API's solve (an unconverged one raises ConvergenceError).
@@ -174,7 +183,7 @@ class PreviewController(QObject):
         assert isinstance(result, AnnuloplastyResult)
         if request.kind == "plan":
             doc.store_result(request.plan, result)
-        else:
+        elif request.placement is not None:  # a drag always has its pose
             self._drag_results.append((request.placement, request.plan, result))
             del self._drag_results[:-8]
         if shown_now or dragging:
@@ -199,6 +208,8 @@ class PreviewController(QObject):
 
     def _from_drag(self, plan: Plan) -> AnnuloplastyResult | None:
         """A drag's solve of exactly the placement the drag then committed."""
+        if plan.placement is None:
+            return None
         for placement, base, result in reversed(self._drag_results):
             if (
                 placement is plan.placement

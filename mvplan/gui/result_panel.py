@@ -3,6 +3,10 @@
 Shows whether the preview is solving, converged (time, iterations, relative residual) or
 failed (why, with the last converged answer kept and marked as earlier), then each suture's
 force with the 3D view's force colours and the sutures near their pull-out strength.
+
+For a percutaneous device the rows are its anchors (their force on the same colours, those
+near pull-out in red) and the summary gives the cinch, the wire's tension and length, the
+coronary sinus's strain and, with an artery, the safety figures and warning.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mvplan.gui.document import PlanDocument
-from mvplan.planning.annuloplasty import PULLOUT_STRENGTH_N
+from mvplan.planning.annuloplasty import PULLOUT_STRENGTH_N, AnnuloplastyResult
 from mvplan.render.colours import force_colours
 
 _STATUS_STYLE = {
@@ -71,7 +75,7 @@ class ResultPanel(QWidget):
         preview = doc.preview
         plan = doc.plan
         if plan is None or plan.ring is None:
-            self.status.setText("No ring: choose one in the catalogue to preview it.")
+            self.status.setText("No ring: choose one (or a device) in the catalogue to preview it.")
             self.status.setStyleSheet("")
         else:
             words = {
@@ -90,6 +94,10 @@ class ResultPanel(QWidget):
             self.summary.setText("")
             self.table.setRowCount(0)
             return
+        if result.device is not None:
+            self._show_device(result, not preview.current)
+            return
+        self.table.setHorizontalHeaderLabels(["#", "Region", "Force", "of pull-out"])
         forces = result.suture_forces_n
         strain = result.tissue_strain
         deformation = float(result.ring_deformation_mm.max(initial=0.0))
@@ -112,6 +120,62 @@ class ResultPanel(QWidget):
             strength = PULLOUT_STRENGTH_N[region]
             share = force / strength
             cells = [str(i + 1), region, f"{force:.2f} N", f"{100 * share:.0f} %"]
+            items = [QTableWidgetItem(text) for text in cells]
+            for col, item in enumerate(items):
+                if col >= 2:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if faded:
+                    grey = QColor(self.palette().text().color())
+                    grey.setAlpha(120)
+                    item.setForeground(QBrush(grey))
+                self.table.setItem(i, col, item)
+            r, g, b = (int(255 * c) for c in colours[i])
+            items[0].setBackground(QBrush(QColor(r, g, b)))
+            items[0].setForeground(QBrush(QColor(0, 0, 0)))
+            if force >= result.warn_fraction * strength:
+                items[3].setForeground(QBrush(QColor("#c62828")))
+
+    def _show_device(self, result: AnnuloplastyResult, faded: bool) -> None:
+        """A device's figures and its anchors (module docstring)."""
+        device = result.device
+        spec = device.spec
+        native, after = device.wire_length_mm
+        strain = result.tissue_strain
+        lines = [
+            f"{result.ring_model.capitalize()} {spec.size_mm:g} mm, cinch "
+            f"{spec.cinch_mm:.1f} mm ({spec.cinch_percent:.0f} %)",
+            f"Wire tension {device.wire_tension_n:.2f} N; length {native:.1f} → {after:.1f} mm",
+            f"Tissue strain: {100 * strain.min():+.1f} % to {100 * strain.max():+.1f} %",
+        ]
+        if device.vein_strain is not None:
+            lines.append(f"Coronary sinus strain {100 * device.vein_strain:+.1f} %")
+        if device.warnings:
+            lines.append(
+                f"<span style='color:#c62828'>{len(device.warnings)} anchor(s) near "
+                "pull-out strength</span>"
+            )
+        safety = self.document.safety()
+        if safety is not None:
+            # One line here (the panel is short); the device panel and the status bar give
+            # the warning in full.
+            n = len(safety.crossings)
+            line = (
+                f"Circumflex {safety.min_distance_mm:.1f} mm at closest (flagged below "
+                f"{safety.threshold_mm:g} mm), {n} crossing{'' if n == 1 else 's'}"
+            )
+            if safety.warning:
+                line = f"<span style='color:#c62828'>⚠ {line}: risk of compression</span>"
+            lines.insert(1, line)
+        self.summary.setText("<br>".join(lines))
+        self.table.setHorizontalHeaderLabels(["#", "Anchor", "Force", "of pull-out"])
+        forces = np.asarray(device.anchor_forces_n, dtype=float)
+        colours = force_colours(forces) if forces.size else np.zeros((0, 3))
+        strength = device.pullout_strength_n
+        self.table.setRowCount(int(forces.size))
+        for i, (name, force) in enumerate(zip(device.anchor_names, forces, strict=True)):
+            cells = [str(i + 1), name, f"{force:.2f} N", f"{100 * force / strength:.0f} %"]
             items = [QTableWidgetItem(text) for text in cells]
             for col, item in enumerate(items):
                 if col >= 2:

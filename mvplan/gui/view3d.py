@@ -30,6 +30,11 @@ on frame by frame, keep the scene's depth peeling. During a drag the document ho
 transient placement or landmark (previewed, not committed); the release commits it as one undo
 step. Escape abandons a drag.
 
+A percutaneous device (:mod:`mvplan.render.device`) has no pose to drag: the view draws the
+plan's coronary-sinus path and circumflex artery, and with the preview's answer the device's
+wire where the cinch took it, its anchors coloured by force and the artery coloured by the
+plan's compression threshold (:meth:`PlanDocument.safety`).
+
 A frame of a moving annulus (:attr:`PlanDocument.shown_frame`, the cycle panel's) is drawn in
 place of the plan's annulus, in its own valve frame, with its predicted device result when it
 has one; the ring cannot be dragged and the leaflets (closed on the plan's annulus) are hidden
@@ -158,6 +163,7 @@ class PlanView(QWidget):
         #: Wall time of the last frames drawn, ms (benchmarks read it).
         self.frame_ms: list[float] = []
         self._shown_result: object | None = None  # the preview result the scene draws
+        self._vessels_shown = False  # a CS path or an artery drawn (framed once)
         self._still = True
         self._interacting = False
         self._still_timer = QTimer(self)
@@ -333,6 +339,7 @@ class PlanView(QWidget):
             self.scene.clear()
             self._annulus = None
             self._shown_result = None
+            self._vessels_shown = False
             self.request_render()
             return
         if annulus is not self._annulus or reason == "revert":
@@ -344,6 +351,7 @@ class PlanView(QWidget):
                 self.scene.set_view(self._view)
         self.scene.set_ring(doc.spec, doc.placement)
         self._on_preview()
+        self._show_vessels()
         if reason == "revert":
             self._on_closure()  # a drag abandoned: the repaired valve answers again
 
@@ -406,6 +414,8 @@ class PlanView(QWidget):
         self.scene.set_ring(doc.spec, placement)
         self.scene.set_result(frame.result)
         self._shown_result = frame.result
+        self.scene.set_vessels(None, None)  # the plan's vessels are in the plan's frame
+        self._vessels_shown = False
         self._hide_leaflets()
 
     def _on_transient(self) -> None:
@@ -431,7 +441,11 @@ class PlanView(QWidget):
         if doc.shown_frame is not None:
             return  # the frame's own result is drawn, not the plan's preview
         preview = doc.preview
-        result = preview.result if doc.spec is not None else None
+        plan = doc.plan
+        result = preview.result if doc.spec is not None or doc.device_family else None
+        if result is not None and plan is not None and (result.device is None) == plan.has_device:
+            # An earlier answer of a ring for a device (or the other way) is not this plan's.
+            result = None
         if doc.transient_placement is not None and not preview.current:
             result = None
         if preview.status == "failed" and not preview.current:
@@ -443,7 +457,25 @@ class PlanView(QWidget):
             # needs no new geometry: set_result rebuilds its tubes (several ms).
             self.scene.set_result(result)
             self._shown_result = result
+            self._show_vessels()
         self.request_render()
+
+    def _show_vessels(self) -> None:
+        """Draw the plan's coronary-sinus path and artery, the artery coloured by the
+        safety of the device on show (:meth:`PlanDocument.safety`); frame them the first
+        time they appear, as long as the user has not turned the camera."""
+        doc = self.document
+        plan = doc.plan
+        if doc.shown_frame is not None:
+            return
+        cs = None if plan is None or plan.cs_path is None else plan.cs_path.points_valve
+        artery = None if plan is None or plan.artery is None else plan.artery.points_valve
+        safety = doc.safety() if artery is not None else None
+        self.scene.set_vessels(cs, artery, safety)
+        shown = cs is not None or artery is not None
+        if shown and not self._vessels_shown and not self._camera_touched:
+            self.set_view(self._view)  # the CS runs 10-20 mm outside the annulus
+        self._vessels_shown = shown
 
     # -- gestures ---------------------------------------------------------------------------
 

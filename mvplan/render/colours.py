@@ -39,7 +39,10 @@ FloatArray = npt.NDArray[np.float64]
 RGB = tuple[float, float, float]
 
 __all__ = [
+    "ARTERY_COLOUR",
+    "ARTERY_RISK_COLOUR",
     "CONTACT_COLOUR",
+    "DEVICE_COLOUR",
     "FORCE_RANGE_N",
     "GAP_RANGE_MM",
     "HEIGHT_RANGE_MM",
@@ -48,6 +51,7 @@ __all__ = [
     "STRESS_RANGE_MPA",
     "THEMES",
     "TISSUE_COLOUR",
+    "VEIN_COLOUR",
     "Theme",
     "coaptation_transfer_function",
     "force_colours",
@@ -112,6 +116,15 @@ _STRESS: tuple[tuple[float, RGB], ...] = (
     (0.45, (0.95, 0.45, 0.13)),
     (0.6, (0.80, 0.08, 0.13)),
 )
+
+#: Percutaneous devices (:mod:`mvplan.render.device`): the coronary sinus blue-violet (a vein,
+#: and apart from the height map's blue, which has no red in it), the device's wire steel
+#: grey, the circumflex artery red and, where it runs closer to the device than the
+#: compression threshold, yellow (the colour of a warning on both themes).
+VEIN_COLOUR: RGB = (0.52, 0.36, 0.98)
+DEVICE_COLOUR: RGB = (0.78, 0.82, 0.88)
+ARTERY_COLOUR: RGB = (0.90, 0.16, 0.14)
+ARTERY_RISK_COLOUR: RGB = (1.00, 0.86, 0.10)
 
 #: Landmark glyph colours: A and P, the commissures, the trigones.
 LANDMARK_COLOURS: dict[str, RGB] = {

@@ -310,7 +310,8 @@ class ResultLayer:
         self.annulus.colour_by(heights, self.height_ctf)
         self.annulus.actor.VisibilityOn()
         ring = np.asarray(result.ring_after_valve, dtype=float)
-        if ring.shape[0] < 4:
+        # A percutaneous device's wire is not a ring: mvplan.render.device draws it.
+        if ring.shape[0] < 4 or result.device is not None:
             self.ring_points = np.zeros((0, 3))
             for prop in (self.ring.actor, self.stitches.actor, self.warnings.actor, self.bar):
                 prop.VisibilityOff()

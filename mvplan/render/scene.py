@@ -23,11 +23,13 @@ from vtkmodules.vtkRenderingCore import vtkProp, vtkRenderer
 
 from mvplan.errors import InputError
 from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.safety import Safety
 from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.planning.placement import Placement
 from mvplan.render.actors import orientation_marker_actor
 from mvplan.render.camera import VIEWS, apply_view, check_view
 from mvplan.render.colours import Theme, resolve_theme
+from mvplan.render.device import DeviceLayer
 from mvplan.render.layers import (
     LANDMARK_DIAMETER_MM,
     AnnulusLayer,
@@ -76,10 +78,14 @@ class PlanScene:
         self._annulus = AnnulusLayer(self.theme)
         self._ring = RingLayer(self.theme)
         self._result = ResultLayer(self.theme, self._annulus.ctf)
+        self._device = DeviceLayer(self.theme)
+        self._artery: FloatArray | None = None
+        self._safety: Safety | None = None
         self._props: tuple[vtkProp, ...] = (
             *self._annulus.props(),
             *self._ring.props(),
             *self._result.props(),
+            *self._device.props(),
         )
         for prop in self._props:
             renderer.AddViewProp(prop)
@@ -138,6 +144,7 @@ class PlanScene:
         (N)"), with labels on sutures near their pull-out strength. None returns to the
         pre-simulation display.
         """
+        self._show_device(result)
         if result is None:
             self._result.hide()
             self._annulus.set_comparison_heights(np.zeros(0))
@@ -152,6 +159,51 @@ class PlanScene:
             # The translucent ring over the translucent disc: two layers to sort.
             use_depth_peeling(self._renderer, self._result.ring_points.shape[0] > 0)
         self._renderer.ResetCameraClippingRange()
+
+    def set_vessels(
+        self,
+        cs_path: npt.ArrayLike | None,
+        artery: npt.ArrayLike | None = None,
+        safety: Safety | None = None,
+    ) -> None:
+        """Show the coronary-sinus centreline ``(m, 3)`` mm as a thin blue-violet tube and the
+        circumflex artery ``(k, 3)`` mm as a red one; with ``safety`` (of the device shown),
+        the artery turns yellow where it runs closer to the device than the threshold and the
+        closest approach is marked and labelled. None hides either.
+
+        A percutaneous device itself comes with its result (:meth:`set_result`): its wire as
+        a steel tube, its anchors as cubes coloured by force, the vein where it took it.
+        """
+        self._device.set_path(None if cs_path is None else np.asarray(cs_path, float))
+        self._artery = None if artery is None else np.asarray(artery, float)
+        self._safety = safety
+        self._device.set_artery(self._artery, safety)
+        self._renderer.ResetCameraClippingRange()
+
+    def _show_device(self, result: AnnuloplastyResult | None) -> None:
+        outcome = None if result is None else result.device
+        if outcome is None or result is None:
+            self._device.set_device(None)
+        else:
+            warned = [
+                any(w.startswith(f"anchor {name} ") for w in outcome.warnings)
+                for name in outcome.anchor_names
+            ]
+            self._device.set_device(
+                result.ring_after_valve,
+                outcome.anchor_points_valve,
+                outcome.anchor_forces_n,
+                names=tuple(outcome.anchor_names),
+                warned=warned,
+                vein_after=outcome.vein_after_valve,
+            )
+        # The artery's colours are of its distance to the device drawn.
+        self._device.set_artery(self._artery, self._safety)
+
+    @property
+    def device_layer(self) -> DeviceLayer:
+        """The coronary sinus, device and artery layer (tests read what it draws)."""
+        return self._device
 
     def set_landmark_position(self, name: str, u: float) -> None:
         """Move landmark ``name``'s sphere and label to native curve parameter ``u`` (while
@@ -177,6 +229,7 @@ class PlanScene:
         """Hide everything (the actors stay in the renderer, ready for new content)."""
         self.set_result(None)
         self.set_ring(None, None)
+        self.set_vessels(None, None)
         self.set_annulus(None)
 
     def remove(self) -> None:
@@ -218,6 +271,7 @@ class PlanScene:
         parts.append(ring)
         if self.result is not None:
             parts.append(np.asarray(self.result.annulus_after_valve))
+        parts.append(self._device.points())
         points = np.vstack([np.reshape(p, (-1, 3)) for p in parts])
         lift = np.array([0.0, 0.0, 2.0])
         return np.vstack([points + lift, points - lift]) if points.size else points
