@@ -59,8 +59,10 @@ def add_export_commands(
         "--objects",
         metavar="NAMES",
         help="comma-separated objects: annulus_native, annulus_reshaped, ring, sutures, "
-        "leaflets_native, leaflets_repaired, chordae_native, chordae_repaired (annulus: "
-        "both annuli; leaflets, chordae: both cases; closure: all four; default all)",
+        "leaflets_native, leaflets_repaired, chordae_native, chordae_repaired; a "
+        "percutaneous device's device, device_placed, anchors, coronary_sinus_native, "
+        "coronary_sinus_cinched, artery (annulus: both annuli; leaflets, chordae: both "
+        "cases; closure: all four; coronary_sinus: both; default all)",
     )
     export.add_argument(
         "--frame",

@@ -88,3 +88,27 @@ def test_closure_from_a_script_agrees_with_the_command_line_and_reaches_the_repo
     data = json.loads((tmp_path / "valve.json").read_text())
     assert data["closure"]["status"] == "converged"
     assert len(data["sensitivity"]) == 4
+
+
+def test_export_and_report_cover_a_percutaneous_device(tmp_path: Path) -> None:
+    from mvplan.io.paths import load_artery
+    from mvplan.workflow import device_plan
+
+    annulus = mv.load_annulus(SAMPLES / "fmr_annulus.csv")
+    device = mv.rings().device("carillon-like")
+    artery = load_artery(SAMPLES / "fmr_circumflex.csv", annulus)
+    plan = device_plan(annulus, device, 70.0, 14.0, artery=artery, name="api device")
+    sim = mv.simulate(plan)
+    assert sim.spec is None and sim.result.device is not None
+    written = mv.export(sim, tmp_path / "device.obj")
+    assert written == [tmp_path / "device.obj"]
+    text = written[0].read_text()
+    for name in ("device", "anchors", "coronary_sinus_native", "coronary_sinus_cinched", "artery"):
+        assert f"o {name}\n" in text
+    report = mv.report(sim, tmp_path / "device.html", images=False)
+    data = json.loads(report[2].read_text())
+    assert (
+        data["device"]["wire_tension_n"]
+        == sim.plan.results["annuloplasty"]["device"]["wire_tension_n"]
+    )
+    assert data["safety"]["min_distance_mm"] == sim.plan.results["safety"]["min_distance_mm"]

@@ -18,9 +18,10 @@ from mvplan.headless import configure_headless
 if TYPE_CHECKING:
     from mvplan.plan import Plan
     from mvplan.planning.annuloplasty import AnnuloplastyResult
+    from mvplan.render.scene import PlanScene
     from mvplan.rings.spec import RingSpec
 
-__all__ = ["DEFAULT_SIZE", "IMAGE_SUFFIX", "write_image"]
+__all__ = ["DEFAULT_SIZE", "IMAGE_SUFFIX", "show_vessels", "write_image"]
 
 #: Suffix of image files.
 IMAGE_SUFFIX = ".png"
@@ -72,6 +73,8 @@ def write_image(
     configure_headless()
     from mvplan.render.offscreen import render_png
 
+    if plan.has_device:
+        return _device_image(plan, result, path, view, size, background)
     if spec is None and plan.ring is not None:
         from mvplan.workflow import ring_spec
 
@@ -87,3 +90,43 @@ def write_image(
         size=size,
         background=background,
     )
+
+
+def show_vessels(scene: PlanScene, plan: Plan, result: AnnuloplastyResult | None) -> None:
+    """Show a device plan's coronary sinus and artery in ``scene`` (with the safety geometry
+    of the device shown: cinched with ``result``, else as placed); nothing for a ring plan.
+    The device itself comes with the result (:meth:`PlanScene.set_result`)."""
+    from mvplan.workflow import plan_safety
+
+    if not plan.has_device:
+        return
+    path = None if plan.cs_path is None else plan.cs_path.points_valve
+    if result is not None and result.device is not None:
+        path = result.device.vein_before_valve
+    artery = None if plan.artery is None else plan.artery.points_valve
+    safety = plan_safety(plan, result) if result is not None else None
+    scene.set_vessels(path, artery, safety)
+
+
+def _device_image(
+    plan: Plan,
+    result: AnnuloplastyResult | None,
+    path: str | os.PathLike[str],
+    view: str,
+    size: Sequence[int],
+    background: str | Sequence[float],
+) -> Path:
+    """:func:`write_image` of a percutaneous device's plan."""
+    from mvplan.render.camera import check_view
+    from mvplan.render.offscreen import check_png_path, grab_png, offscreen_scene
+
+    check_view(view)
+    check_png_path(path)
+    with offscreen_scene(size, background) as scene:
+        scene.set_annulus(plan.annulus)
+        show_vessels(scene, plan, result)
+        scene.set_result(result)
+        scene.set_view(view)
+        window = scene.renderer.GetRenderWindow()
+        window.Render()
+        return grab_png(window, path)

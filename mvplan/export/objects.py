@@ -1,6 +1,11 @@
 """The objects of a plan's scene as plain numpy meshes: what every scene file holds.
 
-A plan, its simulation and its leaflet closure give up to eight objects, each a triangle
+A plan with a percutaneous device has, instead of the ring and sutures, the objects of
+:data:`DEVICE_OBJECTS` (the device's wire cinched and as placed, its anchors, the
+coronary-sinus centreline before and after the cinch, the circumflex artery), built by
+:mod:`mvplan.export.device_objects`, which describes them.
+
+A ring plan, its simulation and its leaflet closure give up to eight objects, each a triangle
 mesh in mm with an RGBA colour per vertex and named per-vertex values (and, for the
 leaflets, per-triangle values):
 
@@ -67,6 +72,7 @@ import numpy.typing as npt
 from mvplan.errors import InputError
 
 if TYPE_CHECKING:
+    from mvplan.export.device_objects import DeviceGeometry
     from mvplan.plan import Plan
     from mvplan.planning.annuloplasty import AnnuloplastyResult
     from mvplan.planning.closure import ClosureModel
@@ -82,6 +88,8 @@ RGB = tuple[float, float, float]
 __all__ = [
     "ALIASES",
     "CLOSURE_OBJECTS",
+    "CURVE_OBJECTS",
+    "DEVICE_OBJECTS",
     "DISPLAY_COLOURS",
     "FRAMES",
     "OBJECT_NAMES",
@@ -104,6 +112,16 @@ CLOSURE_OBJECTS: tuple[str, ...] = (
     "chordae_repaired",
 )
 
+#: The objects of a percutaneous device's plan (:mod:`mvplan.export.device_objects`).
+DEVICE_OBJECTS: tuple[str, ...] = (
+    "device_placed",
+    "device",
+    "anchors",
+    "coronary_sinus_native",
+    "coronary_sinus_cinched",
+    "artery",
+)
+
 #: The objects of a plan's scene, in drawing order.
 OBJECT_NAMES: tuple[str, ...] = (
     "annulus_native",
@@ -111,6 +129,15 @@ OBJECT_NAMES: tuple[str, ...] = (
     "ring",
     "sutures",
     *CLOSURE_OBJECTS,
+    *DEVICE_OBJECTS,
+)
+
+#: The objects that are curves, for files that hold curves (:func:`plan_curves`).
+CURVE_OBJECTS: tuple[str, ...] = (
+    "annulus_native",
+    "annulus_reshaped",
+    "ring",
+    *(n for n in DEVICE_OBJECTS if n != "anchors"),
 )
 
 #: Names that select several objects; an alias takes those of its objects the plan has.
@@ -120,6 +147,7 @@ ALIASES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "leaflets": ("leaflets_native", "leaflets_repaired"),
         "chordae": ("chordae_native", "chordae_repaired"),
         "closure": CLOSURE_OBJECTS,
+        "coronary_sinus": ("coronary_sinus_native", "coronary_sinus_cinched"),
     }
 )
 
@@ -140,6 +168,12 @@ DISPLAY_COLOURS: Mapping[str, RGB] = MappingProxyType(
         "ring": (0.95, 0.92, 0.84),
         "sutures": (0.30, 0.80, 0.50),
         "landmarks": (1.00, 0.74, 0.30),
+        "device": (0.78, 0.80, 0.84),
+        "device_placed": (0.50, 0.52, 0.58),
+        "anchors": (0.98, 0.80, 0.25),
+        "coronary_sinus_native": (0.55, 0.50, 0.75),
+        "coronary_sinus_cinched": (0.45, 0.30, 0.85),
+        "artery": (0.85, 0.12, 0.15),
     }
 )
 
@@ -280,6 +314,12 @@ def _missing(
         if name.endswith("_repaired") and closure.repaired is None:
             return f"the closure has no repaired valve (no device was simulated): no {name}"
         return None
+    if name in DEVICE_OBJECTS:
+        from mvplan.export.device_objects import device_missing
+
+        return device_missing(plan, result, name)
+    if name in ("ring", "sutures") and plan.has_device:
+        return f"the plan's device is percutaneous (no ring, no sutures): it has no {name}"
     has_ring = plan.ring is not None and plan.placement is not None
     if name == "annulus_reshaped" and result is None:
         return "the plan has not been simulated: it has no annulus_reshaped"
@@ -371,8 +411,10 @@ def plan_curves(
     spec : RingSpec, optional
         The plan's ring (default :func:`mvplan.workflow.ring_spec`).
     objects : str or iterable of str, optional
-        ``annulus_native``, ``annulus_reshaped``, ``ring`` or the alias ``annulus``
-        (:func:`select_objects`); default all the plan has.
+        Names of :data:`CURVE_OBJECTS` (``annulus_native``, ``annulus_reshaped``, ``ring``;
+        a device's ``device``, ``device_placed``, ``coronary_sinus_native``,
+        ``coronary_sinus_cinched``, ``artery``) or the aliases ``annulus`` and
+        ``coronary_sinus`` (:func:`select_objects`); default all the plan has.
     frame : str
         ``valve`` or ``original``.
 
@@ -381,7 +423,7 @@ def plan_curves(
     dict of str to SceneCurve
         Native annulus: its resampled curve (<= 1 mm spacing); reshaped: the mechanics
         nodes; ring: :data:`RING_SECTIONS` points along its centreline (a band's ends
-        included).
+        included); a device's curves: their nodes (open curves).
 
     Raises
     ------
@@ -390,10 +432,20 @@ def plan_curves(
     """
     to_frame = frame_transform(plan, frame)
     spec = _resolve_spec(plan, spec)
-    names = _chosen(plan, result, objects, OBJECT_NAMES[:3], "a markups file")
+    names = _chosen(plan, result, objects, CURVE_OBJECTS, "a markups file")
     out: dict[str, SceneCurve] = {}
+    device = _device_geometry(plan, result, names)
     for name in names:
-        if name == "annulus_native":
+        if name in DEVICE_OBJECTS:
+            from mvplan.export.device_objects import device_curve
+
+            curve = None if device is None else device_curve(device, name)
+            if curve is None and name == "artery" and plan.artery is not None:
+                curve = np.asarray(plan.artery.points_valve, dtype=float)
+            if curve is None:
+                continue
+            points, closed = curve, False
+        elif name == "annulus_native":
             points, closed = np.asarray(plan.annulus.points_valve), True
         elif name == "annulus_reshaped":
             assert result is not None
@@ -405,6 +457,17 @@ def plan_curves(
             points, closed = ring
         out[name] = SceneCurve(name, to_frame(points), closed, DISPLAY_COLOURS[name])
     return out
+
+
+def _device_geometry(
+    plan: Plan, result: AnnuloplastyResult | None, names: list[str]
+) -> DeviceGeometry | None:
+    """The device's geometry when ``names`` hold a device curve (None otherwise)."""
+    if not any(n in DEVICE_OBJECTS for n in names):
+        return None
+    from mvplan.export.device_objects import device_geometry
+
+    return device_geometry(plan, result)
 
 
 # -- meshes ----------------------------------------------------------------------------------
@@ -811,4 +874,8 @@ def scene_objects(
         built.append(_sutures(plan, result, spec))
     if closure is not None:
         built += _closure_objects(closure, names)
+    if any(n in DEVICE_OBJECTS for n in names):
+        from mvplan.export.device_objects import device_objects
+
+        built += device_objects(plan, result, names)
     return [replace(obj, vertices=to_frame(obj.vertices), frame=frame) for obj in built]

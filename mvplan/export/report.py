@@ -60,7 +60,7 @@ from mvplan.planning.annuloplasty import PULLOUT_STRENGTH_N, AnnuloplastyResult
 from mvplan.rings.sizing import LABELS as MEASURE_LABELS
 from mvplan.rings.sizing import SizeRecommendation, recommend_size
 from mvplan.rings.spec import RingSpec
-from mvplan.workflow import ClosureCase, ClosureOutcome, ring_spec
+from mvplan.workflow import ClosureCase, ClosureOutcome, device_spec, plan_safety, ring_spec
 
 from . import charts
 from .closure import ClosureFailure
@@ -82,6 +82,7 @@ __all__ = [
     "ClosureFailure",
     "check_report_path",
     "closure_section",
+    "device_section",
     "png_bytes",
     "render_closure_views",
     "render_views",
@@ -90,12 +91,13 @@ __all__ = [
     "report_html",
     "report_json",
     "report_rows",
+    "safety_section",
     "write_report",
 ]
 
 #: Version of the JSON layout of :func:`report_data` (2: the leaflet closure and its
-#: sensitivity).
-REPORT_FORMAT = 2
+#: sensitivity; 3: percutaneous devices, the ``device`` and ``safety`` keys).
+REPORT_FORMAT = 3
 _SUFFIXES = (".html", ".htm", ".pdf")
 #: Units by key suffix (``_mm2`` before ``_mm``).
 _UNITS: tuple[tuple[str, str], ...] = (
@@ -176,12 +178,15 @@ def report_data(
     Returns
     -------
     dict
-        Keys ``report``, ``input``, ``ring``, ``sizing``, ``simulation``, ``measurements``,
-        ``sutures``, ``suture_summary``, ``tissue_strain``, ``ring_deformation``,
-        ``solver``, ``closure`` (:func:`closure_section`) and ``sensitivity`` (None or a
-        list of rows); lengths mm, areas mm2, volumes ml, forces N, stresses MPa, angles
-        and rotations deg, strain % (the leaflet strain, a Green-Lagrange strain, as a
-        fraction).
+        Keys ``report``, ``input``, ``ring``, ``sizing``, ``device`` (a percutaneous
+        device, :func:`device_section`; None for a ring), ``safety`` (the device against
+        the circumflex artery, :func:`safety_section`; None without both), ``simulation``,
+        ``measurements``, ``sutures``, ``suture_summary``, ``tissue_strain``,
+        ``ring_deformation``, ``solver``, ``closure`` (:func:`closure_section`) and
+        ``sensitivity`` (None or a list of rows); a device's plan has no ring, sizing,
+        sutures or ring deformation (None, or no rows); lengths mm, areas mm2, volumes ml,
+        forces N, stresses MPa, angles and rotations deg, strain % (the leaflet strain, a
+        Green-Lagrange strain, as a fraction).
 
     Raises
     ------
@@ -206,6 +211,8 @@ def report_data(
         note = "No device in this plan: the native annulus alone; no simulation was run."
     elif result is None:
         note = "The plan has not been simulated: no simulation was run; native values only."
+    elif plan.has_device:
+        note = "Simulated: the device cinched and the annulus at equilibrium."
     else:
         note = "Simulated: the ring's sutures tied and the annulus at equilibrium."
     return {
@@ -222,6 +229,8 @@ def report_data(
         "input": _input_section(plan),
         "ring": _ring_section(plan, spec),
         "sizing": _sizing_section(spec, pre.values, pre.estimated, recommendation),
+        "device": device_section(plan, figures),
+        "safety": safety_section(plan, result),
         "simulation": {"simulated": result is not None, "note": note},
         "measurements": _measurement_rows(pre.to_dict(), figures),
         **_result_sections(figures, plan, timing),
@@ -385,6 +394,15 @@ def _result_sections(figures: Mapping[str, Any] | None, plan: Plan, timing: bool
     }
     if timing:
         solver_out["time_ms"] = solver["time_ms"]
+    if plan.has_device:
+        # No sutures and no ring to deform: the device section says what the device did.
+        return {
+            "sutures": [],
+            "suture_summary": None,
+            "tissue_strain": _strain_summary(strain),
+            "ring_deformation": None,
+            "solver": solver_out,
+        }
     return {
         "sutures": sutures,
         "suture_summary": {
@@ -396,11 +414,7 @@ def _result_sections(figures: Mapping[str, Any] | None, plan: Plan, timing: bool
             "near_pullout": sum(1 for s in sutures if s["near_pullout"]),
             "warnings": list(figures["suture_warnings"]),
         },
-        "tissue_strain": {
-            "min_percent": 100.0 * strain["min"],
-            "max_percent": 100.0 * strain["max"],
-            "mean_abs_percent": 100.0 * strain["mean_abs"],
-        },
+        "tissue_strain": _strain_summary(strain),
         "ring_deformation": {
             "model": ring["model"],
             "max_mm": ring["deformation_max_mm"],
@@ -409,6 +423,125 @@ def _result_sections(figures: Mapping[str, Any] | None, plan: Plan, timing: bool
         },
         "solver": solver_out,
     }
+
+
+def _strain_summary(strain: Mapping[str, float]) -> dict[str, float]:
+    return {
+        "min_percent": 100.0 * strain["min"],
+        "max_percent": 100.0 * strain["max"],
+        "mean_abs_percent": 100.0 * strain["mean_abs"],
+    }
+
+
+def device_section(plan: Plan, figures: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The ``device`` key of :func:`report_data`: a percutaneous device and what it did.
+
+    Parameters
+    ----------
+    plan : Plan
+    figures : dict or None
+        The simulation's figures (:meth:`AnnuloplastyResult.to_dict`); None: not simulated.
+
+    Returns
+    -------
+    dict or None
+        None for a plan without a percutaneous device. Else ``type``, ``family``, ``name``,
+        ``resembles``, ``size_mm``, ``cinch_mm``, ``cinch_percent``, ``cinch_max_percent``,
+        ``coronary_sinus`` (the vein path's ``source`` and ``length_mm``, or None) and, when
+        simulated, ``wire_tension_n``, ``wire_length_native_mm``, ``wire_length_after_mm``,
+        ``pullout_strength_n``, ``warn_fraction``, ``anchor_force_max_n``, ``anchors`` (each
+        ``name``, ``force_n``, ``strength_percent``, ``near_pullout``), ``anchor_warnings``
+        and, for a coronary-sinus device, ``coronary_sinus_strain_percent`` (negative:
+        the vein plicated).
+    """
+    spec = device_spec(plan)
+    if spec is None:
+        return None
+    family = spec.family
+    path = plan.cs_path
+    out: dict[str, Any] = {
+        "type": spec.type,
+        "family": family.id,
+        "name": family.name,
+        "resembles": family.resembles or None,
+        "size_mm": float(spec.size_mm),
+        "cinch_mm": float(spec.cinch_mm),
+        "cinch_percent": float(spec.cinch_percent),
+        "cinch_max_percent": float(family.cinch_max_percent),
+        "coronary_sinus": None
+        if path is None
+        else {"source": path.source, "length_mm": round(path.length_mm, 3)},
+        "user_defined": bool(family.user),
+    }
+    device = None if figures is None else figures.get("device")
+    if device is None:
+        return out
+    strength = float(device["pullout_strength_n"])
+    out.update(
+        {
+            "wire_tension_n": float(device["wire_tension_n"]),
+            "wire_length_native_mm": float(device["wire_length_native_mm"]),
+            "wire_length_after_mm": float(device["wire_length_after_mm"]),
+            "pullout_strength_n": strength,
+            "warn_fraction": float(figures["warn_fraction"]) if figures else None,
+            "anchor_force_max_n": float(device["anchor_force_max_n"]),
+            "anchors": [
+                {
+                    "name": str(a["name"]),
+                    "force_n": float(a["force_n"]),
+                    "strength_percent": 100.0 * float(a["force_n"]) / strength,
+                    "near_pullout": bool(a["near_pullout"]),
+                }
+                for a in device["anchors"]
+            ],
+            "anchor_warnings": list(device["anchor_warnings"]),
+        }
+    )
+    if device.get("coronary_sinus_strain") is not None:
+        out["coronary_sinus_strain_percent"] = 100.0 * float(device["coronary_sinus_strain"])
+    return out
+
+
+def safety_section(plan: Plan, result: AnnuloplastyResult | None) -> dict[str, Any] | None:
+    """The ``safety`` key of :func:`report_data`: how close the device comes to the artery.
+
+    Parameters
+    ----------
+    plan : Plan
+    result : AnnuloplastyResult or None
+        The plan's simulation: the distances are of the cinched device; None: as placed.
+
+    Returns
+    -------
+    dict or None
+        None for a plan without a percutaneous device. ``assessed`` False (and a ``note``)
+        without an artery; else :meth:`mvplan.geometry.safety.Safety.to_dict` (the figures
+        of ``mvplan simulate``'s ``safety``) with ``assessed``, ``state`` (``cinched`` or
+        ``as placed``), ``measured_from`` (where the arc positions along the device start:
+        ``proximal end`` or ``anterolateral anchor``) and ``note``.
+    """
+    if not plan.has_device:
+        return None
+    if plan.artery is None:
+        return {
+            "assessed": False,
+            "note": "No circumflex artery was given (mvplan plan --artery): the device's "
+            "distance to it is not assessed.",
+        }
+    safety = plan_safety(plan, result)
+    assert safety is not None
+    state = "as placed" if result is None else "cinched"
+    spec = device_spec(plan)
+    cs = spec is not None and spec.type == "coronary-sinus"
+    start = "proximal end" if cs else "anterolateral anchor"
+    note = (
+        f"Distance between the centrelines of the device ({state}) and the circumflex "
+        f"artery ({safety.artery_source}); compression is flagged below "
+        f"{safety.threshold_mm:g} mm; a crossing: the artery passes between the device and "
+        "the annulus, where cinching could compress it."
+    )
+    out = {"assessed": True, "state": state, "measured_from": start, "note": note}
+    return {**out, **safety.to_dict()}
 
 
 #: The notes of the closure section by status.
@@ -641,6 +774,7 @@ def report_rows(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any, s
     for segment in (data["ring"] or {}).get("segments", []):
         for key in ("from", "to", "stiffness_class"):
             yield "ring_segment", segment["name"], key, segment[key], ""
+    yield from _device_rows(data.get("device"), data.get("safety"))
     yield "simulation", "", "simulated", data["simulation"]["simulated"], ""
     for row in data["measurements"]:
         for quantity in ("before", "after", "change", "change_percent", "estimated"):
@@ -671,6 +805,33 @@ def report_rows(data: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any, s
         for key, value in row.items():
             if key not in ("parameter", "scale") and not isinstance(value, list | dict):
                 yield "sensitivity", item, key, value, _unit(key)
+
+
+def _device_rows(
+    device: Mapping[str, Any] | None, safety: Mapping[str, Any] | None
+) -> Iterator[tuple[str, str, str, Any, str]]:
+    """The CSV rows of the ``device`` and ``safety`` keys."""
+    for key, value in (device or {}).items():
+        if not isinstance(value, list | dict) and value is not None:
+            yield "device", "", key, value, _unit(key)
+    path = (device or {}).get("coronary_sinus") or {}
+    for key, value in path.items():
+        yield "coronary_sinus", "", key, value, _unit(key)
+    for anchor in (device or {}).get("anchors", []):
+        for key, value in anchor.items():
+            if key != "name":
+                yield "anchor", anchor["name"], key, value, _unit(key)
+    for warning in (device or {}).get("anchor_warnings", []):
+        yield "device", "", "anchor_warning", warning, ""
+    for key, value in (safety or {}).items():
+        if not isinstance(value, list | dict) and value is not None:
+            yield "safety", "", key, value, _unit(key)
+    closest = (safety or {}).get("closest") or {}
+    if closest:
+        yield "safety", "closest", "device_arc_mm", closest["device_arc_mm"], "mm"
+    for k, crossing in enumerate((safety or {}).get("crossings", []), start=1):
+        yield "safety_crossing", str(k), "device_arc_mm", crossing["device_arc_mm"], "mm"
+        yield "safety_crossing", str(k), "distance_mm", crossing["distance_mm"], "mm"
 
 
 def _closure_rows(closure: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any, str]]:

@@ -1,7 +1,9 @@
 """The plan report's HTML page: one self-contained document made from the report's dict.
 
 :func:`report_html` lays out the dict of :func:`mvplan.export.report.report_data` as the
-report page: the disclaimer, the input, the ring and why this size, the measurements before
+report page: the disclaimer, the input, the ring and why this size (a percutaneous device:
+the device, its cinch, wire tension and anchor forces, and its distance to the circumflex
+artery, highlighted when compression is flagged), the measurements before
 and after, the suture forces with their chart, tissue strain, ring deformation, the solver's
 figures, the leaflet closure (native against repaired, the coaptation length chart, a view of
 each closed valve, the sensitivity table) and the 3D views. A closure that did not converge
@@ -193,6 +195,10 @@ def _header(data: Mapping[str, Any]) -> str:
     if meta["plan_notes"]:
         out.append(_note(f"Notes: {meta['plan_notes']}"))
     out.append(f'<p id="status">{_e(data["simulation"]["note"])}</p>')
+    safety = data.get("safety") or {}
+    if safety.get("warning"):
+        text = f"Circumflex artery: {safety['warning']} (section below)."
+        out.append(f'<p class="alert" id="safety-top-alert" role="alert">{_e(text)}</p>')
     closure = data["closure"]
     if closure["status"] == "not converged":
         out.append(f'<p class="alert" id="closure-alert" role="alert">{_e(closure["note"])}</p>')
@@ -270,6 +276,116 @@ def _sizing_html(sizing: Mapping[str, Any] | None) -> str:
     return f'<p id="size-reason">{_e(head + sizing["reason"] + ". " + verdict)}</p>'
 
 
+def _device_html(device: Mapping[str, Any]) -> str:
+    """The device section: what it is, its cinch and, simulated, its wire and anchors."""
+    kind = "coronary-sinus device" if device["type"] == "coronary-sinus" else "transcatheter band"
+    name = device["name"] + (f" (resembles {device['resembles']})" if device["resembles"] else "")
+    cinch = (
+        f"{device['cinch_mm']:.3g} mm ({device['cinch_percent']:.1f} % of its length; up to "
+        f"{device['cinch_max_percent']:g} %)"
+    )
+    rows = [
+        ("family", "Device", _e(f"{name}, id {device['family']}")),
+        ("type", "Type", _e(kind)),
+        ("size_mm", "Size", _e(f"{device['size_mm']:g} mm between the end anchors")),
+        ("cinch_mm", "Cinch", _e(cinch)),
+    ]
+    path = device["coronary_sinus"]
+    if path is not None:
+        source = "estimated from the annulus" if path["source"] == "estimated" else path["source"]
+        rows.append(
+            ("coronary_sinus", "Coronary sinus", _e(f"{source}, {path['length_mm']:.1f} mm long"))
+        )
+    if "wire_tension_n" not in device:
+        table = _kv_table("device-table", rows)
+        return _section("device", "Device", table, "<p>No simulation: no forces.</p>")
+    wire = "Ribbon" if device["type"] == "coronary-sinus" else "Contraction wire"
+    length = (
+        f"{device['wire_length_native_mm']:.1f} mm native, {device['wire_length_after_mm']:.1f} "
+        "mm cinched"
+    )
+    rows += [
+        ("wire_tension_n", f"{wire} tension", _fmt(device["wire_tension_n"], ".2f") + " N"),
+        ("wire_length_mm", f"{wire} length between the end anchors", _e(length)),
+        (
+            "anchor_force_max_n",
+            "Anchor force, most",
+            _fmt(device["anchor_force_max_n"], ".2f") + " N",
+        ),
+    ]
+    if "coronary_sinus_strain_percent" in device:
+        strain = _fmt(device["coronary_sinus_strain_percent"], "+.1f") + " % (negative: plicated)"
+        rows.append(("coronary_sinus_strain_percent", "Coronary-sinus strain", strain))
+    strength = device["pullout_strength_n"]
+    anchors = [
+        (
+            a["name"],
+            a["name"],
+            bool(a["near_pullout"]),
+            [
+                ("force_n", _fmt(a["force_n"], ".2f")),
+                ("strength_percent", _fmt(a["strength_percent"], ".0f")),
+                ("near_pullout", "near pull-out" if a["near_pullout"] else ""),
+            ],
+        )
+        for a in device["anchors"]
+    ]
+    head = ["Anchor", "Force (N)", f"% of pull-out strength ({strength:g} N)", "Flag"]
+    reference = f"the mean pull-out strength of the annulus where the anchors hold ({strength:g} N)"
+    if device["type"] == "coronary-sinus":
+        reference = (
+            f"the mean pull-out strength of the posterior annulus ({strength:g} N; no strength "
+            "is published for anchors in the vein, so the same figure serves as the reference)"
+        )
+    note = _note(
+        f"Anchor forces against {reference}; flagged from {device['warn_fraction']:g} of it."
+    )
+    warnings = [_note(f"Warning: {w}", "warn") for w in device["anchor_warnings"]]
+    return _section(
+        "device",
+        "Device",
+        _kv_table("device-table", rows),
+        _grid("anchors-table", head, anchors),
+        note,
+        *warnings,
+    )
+
+
+def _safety_html(safety: Mapping[str, Any] | None) -> str:
+    """The circumflex artery against the device, highlighted when compression is flagged."""
+    if safety is None:
+        return ""
+    if not safety["assessed"]:
+        return _section("safety", "Circumflex artery", f"<p>{_e(safety['note'])}</p>")
+    closest = safety["closest"]
+    distance = (
+        f"{safety['min_distance_mm']:.1f} mm ({safety['state']}), "
+        f"{closest['device_arc_mm']:.0f} mm from the device's {safety['measured_from']}; threshold "
+        f"{safety['threshold_mm']:g} mm"
+    )
+    crossings = safety["crossings"]
+    where = ", ".join(
+        f"{c['device_arc_mm']:.0f} mm along the device ({c['distance_mm']:.1f} mm from it)"
+        for c in crossings
+    )
+    rows = [
+        ("artery_source", "Artery", _e(safety["artery_source"])),
+        ("min_distance_mm", "Closest approach to the device", _e(distance)),
+        ("crossings", "Crossings", _e(f"{len(crossings)}" + (f": {where}" if where else ""))),
+        ("compression", "Compression flagged", _fmt(safety["compression"])),
+    ]
+    flagged = bool(safety["compression"] or crossings)
+    parts = [_kv_table("safety-table", rows), _note(safety["note"])]
+    if safety["warning"]:
+        parts.insert(
+            0,
+            f'<p class="alert" id="safety-alert" role="alert">Warning: {_e(safety["warning"])}</p>',
+        )
+    elif not flagged:
+        parts.append(_note("The artery stays clear of the device: nothing flagged."))
+    return _section("safety", "Circumflex artery", *parts)
+
+
 def _measurements_html(rows: Sequence[Mapping[str, Any]], simulated: bool) -> str:
     columns = [("before", False)]
     if simulated:
@@ -296,6 +412,8 @@ def _measurements_html(rows: Sequence[Mapping[str, Any]], simulated: bool) -> st
 
 def _sutures_html(data: Mapping[str, Any]) -> str:
     summary, sutures = data["suture_summary"], data["sutures"]
+    if data.get("device") is not None:
+        return ""  # a percutaneous device has anchors (its section), no sutures
     if summary is None or not sutures:
         return _section("sutures", "Suture forces", "<p>No suture forces: no simulation.</p>")
     chart = charts.suture_force_chart(
@@ -342,8 +460,10 @@ def _sutures_html(data: Mapping[str, Any]) -> str:
 
 def _mechanics_html(data: Mapping[str, Any]) -> str:
     strain, ring, solver = data["tissue_strain"], data["ring_deformation"], data["solver"]
-    if strain is None or ring is None or solver is None:
+    if strain is None or solver is None:
         return _section("solver", "Solver", "<p>No simulation was run.</p>")
+    if ring is None:  # a percutaneous device: no ring to deform
+        return _device_mechanics_html(strain, solver)
     explain = _note(
         "Strain: engineering strain of each annulus segment against the native annulus. Ring "
         "deformation: distance of each ring node from the ring as placed, moved rigidly to "
@@ -359,6 +479,25 @@ def _mechanics_html(data: Mapping[str, Any]) -> str:
                 explain,
             ),
             _section("solver", "Solver", _kv_table("solver-table", _kv_rows(solver, _SOLVER_ROWS))),
+        ]
+    )
+
+
+def _device_mechanics_html(strain: Mapping[str, Any], solver: Mapping[str, Any]) -> str:
+    explain = _note(
+        "Strain: engineering strain of each annulus segment against the native annulus."
+    )
+    labels = {"load_norm_n": "Cinch load (load norm)", "ring_nodes": "Device nodes"}
+    spec = tuple((k, labels.get(k, label), f, u) for k, label, f, u in _SOLVER_ROWS)
+    return "\n".join(
+        [
+            _section(
+                "mechanics",
+                "Tissue strain",
+                _kv_table("mechanics-table", _kv_rows(strain, _STRAIN_ROWS)),
+                explain,
+            ),
+            _section("solver", "Solver", _kv_table("solver-table", _kv_rows(solver, spec))),
         ]
     )
 
@@ -384,13 +523,13 @@ def _closure_model_line(model: Mapping[str, Any]) -> str:
     )
 
 
-def _closure_table(closure: Mapping[str, Any]) -> str:
+def _closure_table(closure: Mapping[str, Any], device: str = "ring") -> str:
     failure = closure["failure"]
     cases = [("native", "Native")]
     if closure["repaired"] is not None:
-        cases.append(("repaired", "With ring"))
+        cases.append(("repaired", f"With {device}"))
     elif failure is not None and failure["case"] == "repaired":
-        cases.append(("repaired", "With ring: did not converge"))
+        cases.append(("repaired", f"With {device}: did not converge"))
     rows = []
     for key, label, fmt, unit in _CLOSURE_ROWS:
         present = [closure[c] for c, _ in cases if closure[c] is not None]
@@ -462,11 +601,13 @@ def _coaptation_chart(closure: Mapping[str, Any]) -> str:
     return f'<figure id="coaptation-chart">{svg}<figcaption>{_e(caption)}</figcaption></figure>'
 
 
-def _closure_views(views: Mapping[str, bytes], size: tuple[int, int]) -> list[str]:
+def _closure_views(
+    views: Mapping[str, bytes], size: tuple[int, int], device: str = "ring"
+) -> list[str]:
     left, right = CLOSURE_PANELS
     out = []
     for case, png in views.items():
-        title = "Native valve" if case == "native" else "Valve with the ring"
+        title = "Native valve" if case == "native" else f"Valve with the {device}"
         caption = (
             f"{title}, closed: left, {left[0].lower()}{left[1:]}; right, {right[0].lower()}"
             f"{right[1:]}. Coloured by the gap to the other leaflet: teal where they touch, "
@@ -479,7 +620,9 @@ def _closure_views(views: Mapping[str, bytes], size: tuple[int, int]) -> list[st
     return out
 
 
-def _sensitivity_html(rows: Sequence[Mapping[str, Any]], repaired: bool) -> str:
+def _sensitivity_html(
+    rows: Sequence[Mapping[str, Any]], repaired: bool, device: str = "ring"
+) -> str:
     scales = [float(r["scale"]) for r in rows if isinstance(r.get("scale"), int | float)]
     spread = max((abs(v - 1.0) for v in scales), default=0.0)
     title = f"Sensitivity (±{100 * spread:.0f} %)" if spread else "Sensitivity"
@@ -512,7 +655,7 @@ def _sensitivity_html(rows: Sequence[Mapping[str, Any]], repaired: bool) -> str:
         "Closed",
         "Converged",
     ]
-    which = "closure with the ring" if repaired else "native closure"
+    which = f"closure with the {device}" if repaired else "native closure"
     note = _note(
         f"The {which} solved again with one uncertain parameter scaled at a time "
         "(every chord's rest length; the stiffness of both leaflets); changes from the "
@@ -533,6 +676,7 @@ def _closure_html(
     sensitivity: Sequence[Mapping[str, Any]] | None,
     views: Mapping[str, bytes],
     size: tuple[int, int],
+    device: str = "ring",
 ) -> str:
     parts = []
     if closure["status"] == "not converged":
@@ -543,7 +687,7 @@ def _closure_html(
         if closure["status"] == "converged":
             parts.append(_note(closure["note"]))
         parts.append(f'<p id="closure-model">{_e(_closure_model_line(closure["model"]))}</p>')
-        parts.append(_closure_table(closure))
+        parts.append(_closure_table(closure, device))
         parts += _closure_warnings(closure)
         parts.append(
             _note(
@@ -557,9 +701,9 @@ def _closure_html(
             )
         )
         parts.append(_coaptation_chart(closure))
-        parts += _closure_views(views, size)
+        parts += _closure_views(views, size, device)
     if sensitivity:
-        parts.append(_sensitivity_html(sensitivity, closure["repaired"] is not None))
+        parts.append(_sensitivity_html(sensitivity, closure["repaired"] is not None, device))
     return _section("closure", "Leaflet closure", *parts)
 
 
@@ -629,12 +773,21 @@ def report_html(
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
             _header(data),
             _input_html(data["input"]),
-            _ring_html(data["ring"], data["sizing"]),
+            _device_html(data["device"])
+            if data.get("device") is not None
+            else _ring_html(data["ring"], data["sizing"]),
+            _safety_html(data.get("safety")),
             _measurements_html(data["measurements"], data["simulation"]["simulated"]),
             profile,
             _sutures_html(data),
             _mechanics_html(data),
-            _closure_html(data["closure"], data["sensitivity"], closure_views or {}, image_size),
+            _closure_html(
+                data["closure"],
+                data["sensitivity"],
+                closure_views or {},
+                image_size,
+                "device" if data.get("device") is not None else "ring",
+            ),
             _views_html(views or {}, image_size),
             footer,
             "</body></html>\n",

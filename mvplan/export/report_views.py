@@ -110,7 +110,9 @@ def render_views(
         The plan's ring (None: :func:`mvplan.workflow.ring_spec`); ignored with no ring.
     result : AnnuloplastyResult or None
         The simulation: the reshaped annulus, the ring where it settled and the sutures
-        coloured by force; None: the plan as placed.
+        coloured by force (a percutaneous device: its wire and anchors coloured by force,
+        with the coronary sinus and the artery, :func:`mvplan.export.image.show_vessels`);
+        None: the plan as placed.
     size : (int, int)
         Width and height of each view, pixels.
     background : str or RGB
@@ -122,6 +124,7 @@ def render_views(
         A PNG file by view name, in the order of :data:`VIEW_TITLES`.
     """
     # VTK is imported here, not with the module: a report without images needs none.
+    from mvplan.export.image import show_vessels
     from mvplan.render import grab_image, offscreen_scene
 
     if plan.ring is None:
@@ -132,6 +135,7 @@ def render_views(
     with offscreen_scene(size, background) as scene:
         scene.set_annulus(plan.annulus)
         scene.set_ring(spec, plan.placement if spec is not None else None)
+        show_vessels(scene, plan, result)
         scene.set_result(result)
         window = scene.renderer.GetRenderWindow()
         for view in VIEW_TITLES:

@@ -139,7 +139,7 @@ def test_estimated_landmarks_are_labelled_and_estimated_again(
 @pytest.mark.parametrize(
     ("objects", "simulated", "message"),
     [
-        ("sutures", True, "a markups file holds annulus_native, annulus_reshaped, ring; it "),
+        ("sutures", True, "a markups file holds annulus_native, annulus_reshaped, ring, "),
         ("annulus_reshaped", False, "the plan has not been simulated"),
         ("rings", True, "unknown object 'rings'"),
     ],

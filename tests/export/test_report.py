@@ -634,7 +634,7 @@ def test_the_closure_table_holds_the_closures_numbers(
     assert 'id="closure-alert"' not in text and 'class="alert"' not in text
     table = page.tables["closure-table"]
     data = json.loads(with_closure[".json"].read_text(encoding="utf-8"))
-    assert data["report"]["format"] == 2
+    assert data["report"]["format"] == 3
     rows = read_csv(with_closure[".csv"])
     for name in ("native", "repaired"):
         case = getattr(closure, name)
