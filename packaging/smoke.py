@@ -12,7 +12,8 @@ Run by the system's python3, outside the virtual environment (standard library o
 3. in that chroot, with a clean environment and no display: ``mvplan --version``,
    ``measure``, ``plan``, ``simulate`` (with the leaflet closure), ``export`` (.glb and an
    off-screen .png), ``report`` (HTML; its sensitivity study runs in worker processes),
-   ``sweep --jobs 2`` and ``gui --screenshot --exit``, each of which must exit 0 and write
+   ``sweep --jobs 2``, a coronary-sinus device's ``plan`` and ``simulate`` (the device catalogue
+   and its schema are bundled) and ``gui --screenshot --exit``, each of which must exit 0 and write
    non-empty output of the expected kind (PNG signature, JSON with the expected keys).
 
 Exit 0 when every check passes; the failures are listed otherwise.
@@ -51,6 +52,7 @@ JSON_KEYS = {
     "simulate.json": {"annuloplasty", "closure"},
     "report.json": {"measurements", "closure", "sensitivity"},
     "sweep.json": {"rows", "recommended"},
+    "device.json": {"annuloplasty"},
 }
 
 
@@ -96,6 +98,19 @@ def commands(sample: str, tips: str) -> list[tuple[str, list[str], list[str]]]:
             ["mvplan", "gui", "sim.mvplan.json", "--screenshot", "gui.png", "--exit"],
             ["gui.png"],
         ),
+        (
+            "device-plan",
+            [
+                *("mvplan", "plan", sample, "--ring", "carillon-like", "--size", "60"),
+                *("--cinch", "10%", "-o", "device.mvplan.json"),
+            ],
+            ["device.mvplan.json"],
+        ),
+        (
+            "device-simulate",
+            ["mvplan", "simulate", "device.mvplan.json", "--no-closure", "--json"],
+            ["device.json"],
+        ),
         ("gui-launcher", ["mvplan-gui", "--help"], []),
     ]
 
@@ -106,6 +121,7 @@ INSTALLED = [
     "/usr/bin/mvplan-gui",
     "/usr/lib/mvplan/mvplan",
     "/usr/lib/mvplan/_internal/rings/classic-like.toml",
+    "/usr/lib/mvplan/_internal/rings/carillon-like.toml",
     "/usr/lib/mvplan/_internal/assets/samples/healthy_annulus.csv",
     "/usr/share/applications/mvplan.desktop",
     "/usr/share/mime/packages/mvplan.xml",
@@ -114,7 +130,12 @@ INSTALLED = [
 ]
 
 #: Commands whose stdout is the named JSON file.
-STDOUT_TO = {"measure": "measure.json", "simulate": "simulate.json", "sweep": "sweep.json"}
+STDOUT_TO = {
+    "measure": "measure.json",
+    "simulate": "simulate.json",
+    "sweep": "sweep.json",
+    "device-simulate": "device.json",
+}
 
 
 def check_output(path: Path) -> str | None:
