@@ -97,6 +97,9 @@ class MeasurementsPanel(QWidget):
         document.transient_measured.connect(self.refresh)
         document.transient_changed.connect(self._on_transient)
         document.frame_changed.connect(self.refresh)
+        # What the table and the plot were last drawn from (refresh).
+        self._table_shows: tuple[object, ...] = ()
+        self._plot_shows: tuple[object, ...] = ()
         self.refresh()
 
     # -- reading (tests and accessibility) ---------------------------------------------------
@@ -131,6 +134,25 @@ class MeasurementsPanel(QWidget):
 
     def refresh(self, *_args: object) -> None:
         native, after, reference, dim = self._shown()
+        # Every pose edit refreshes the panel twice, while the preview solves in its thread;
+        # the table (about 50 Qt calls, each of which may wait for the interpreter lock) is
+        # rewritten only when what it shows changed: these are immutable values, so the same
+        # objects mean the same figures.
+        shown = (native, after, reference, dim, self.document.shown_frame)
+        if not _same(shown, self._table_shows):
+            self._table_shows = shown
+            self._refresh_table(native, after, reference, dim)
+        self._refresh_header()
+        self._refresh_note(native)
+        self._refresh_plot()
+
+    def _refresh_table(
+        self,
+        native: Measurements | None,
+        after: Measurements | None,
+        reference: Measurements | None,
+        dim: bool,
+    ) -> None:
         base = self.palette().text().color()
         faded = QColor(base)
         faded.setAlpha(120)
@@ -146,9 +168,6 @@ class MeasurementsPanel(QWidget):
             item = self._item(row, 3)
             item.setText("" if after is None else value_text(key, change, signed=True))
             item.setForeground(QBrush(faded if dim else base))
-        self._refresh_header()
-        self._refresh_note(native)
-        self._refresh_plot()
 
     def _refresh_header(self) -> None:
         """The native column names the cycle's frame on show (the note has no room left)."""
@@ -224,8 +243,14 @@ class MeasurementsPanel(QWidget):
                 else saddle_profile(result.annulus_after, frame.annulus.plane)
             )
             self.plot.set_profiles(saddle_profile(frame.annulus), after, True)
+            self._plot_shows = ()
             return
         annulus = doc.annulus
+        result = doc.preview.result
+        drawn = (annulus, doc.transient_landmark, result, doc.preview.current)
+        if _same(drawn, self._plot_shows):
+            return  # the same curves (see refresh)
+        self._plot_shows = drawn
         if annulus is None:
             self.plot.set_profiles(None)
             return
@@ -233,9 +258,13 @@ class MeasurementsPanel(QWidget):
             name, u = doc.transient_landmark
             annulus = annulus.with_landmarks({**annulus.given_landmarks, name: u})
         native = saddle_profile(annulus)
-        result = doc.preview.result
         after = None if result is None else saddle_profile(result.annulus_after, annulus.plane)
         self.plot.set_profiles(native, after, doc.preview.current)
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Whether two tuples hold the very same objects (identity, not equality)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 __all__ = ["COLUMNS", "MeasurementsPanel", "unit_text", "value_text"]

@@ -66,6 +66,7 @@ class ResultPanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        self._shown: tuple[object, ...] | None = None  # what the table shows (_show_rows)
         document.preview_changed.connect(self.refresh)
         document.plan_changed.connect(self.refresh)
         self.refresh()
@@ -93,11 +94,11 @@ class ResultPanel(QWidget):
         if result is None or plan is None or plan.ring is None:
             self.summary.setText("")
             self.table.setRowCount(0)
+            self._shown = None
             return
         if result.device is not None:
             self._show_device(result, not preview.current)
             return
-        self.table.setHorizontalHeaderLabels(["#", "Region", "Force", "of pull-out"])
         forces = result.suture_forces_n
         strain = result.tissue_strain
         deformation = float(result.ring_deformation_mm.max(initial=0.0))
@@ -113,29 +114,20 @@ class ResultPanel(QWidget):
                 "pull-out strength</span>"
             )
         self.summary.setText("<br>".join(lines))
-        colours = force_colours(forces) if forces.size else np.zeros((0, 3))
-        self.table.setRowCount(int(forces.size))
-        faded = not preview.current
-        for i, (force, region) in enumerate(zip(forces, result.suture_regions, strict=True)):
-            strength = PULLOUT_STRENGTH_N[region]
-            share = force / strength
-            cells = [str(i + 1), region, f"{force:.2f} N", f"{100 * share:.0f} %"]
-            items = [QTableWidgetItem(text) for text in cells]
-            for col, item in enumerate(items):
-                if col >= 2:
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                if faded:
-                    grey = QColor(self.palette().text().color())
-                    grey.setAlpha(120)
-                    item.setForeground(QBrush(grey))
-                self.table.setItem(i, col, item)
-            r, g, b = (int(255 * c) for c in colours[i])
-            items[0].setBackground(QBrush(QColor(r, g, b)))
-            items[0].setForeground(QBrush(QColor(0, 0, 0)))
-            if force >= result.warn_fraction * strength:
-                items[3].setForeground(QBrush(QColor("#c62828")))
+        rows = [
+            [
+                str(i + 1),
+                region,
+                f"{force:.2f} N",
+                f"{100 * force / PULLOUT_STRENGTH_N[region]:.0f} %",
+            ]
+            for i, (force, region) in enumerate(zip(forces, result.suture_regions, strict=True))
+        ]
+        near = [
+            bool(force >= result.warn_fraction * PULLOUT_STRENGTH_N[region])
+            for force, region in zip(forces, result.suture_regions, strict=True)
+        ]
+        self._show_rows("Region", rows, forces, near, faded=not preview.current)
 
     def _show_device(self, result: AnnuloplastyResult, faded: bool) -> None:
         """A device's figures and its anchors (module docstring)."""
@@ -169,13 +161,33 @@ class ResultPanel(QWidget):
                 line = f"<span style='color:#c62828'>⚠ {line}: risk of compression</span>"
             lines.insert(1, line)
         self.summary.setText("<br>".join(lines))
-        self.table.setHorizontalHeaderLabels(["#", "Anchor", "Force", "of pull-out"])
         forces = np.asarray(device.anchor_forces_n, dtype=float)
-        colours = force_colours(forces) if forces.size else np.zeros((0, 3))
         strength = device.pullout_strength_n
-        self.table.setRowCount(int(forces.size))
-        for i, (name, force) in enumerate(zip(device.anchor_names, forces, strict=True)):
-            cells = [str(i + 1), name, f"{force:.2f} N", f"{100 * force / strength:.0f} %"]
+        rows = [
+            [str(i + 1), name, f"{force:.2f} N", f"{100 * force / strength:.0f} %"]
+            for i, (name, force) in enumerate(zip(device.anchor_names, forces, strict=True))
+        ]
+        near = [bool(force >= result.warn_fraction * strength) for force in forces]
+        self._show_rows("Anchor", rows, forces, near, faded)
+
+    def _show_rows(
+        self, what: str, rows: list[list[str]], forces: np.ndarray, near: list[bool], faded: bool
+    ) -> None:
+        """The table: one row per suture or anchor, its number coloured by force, the share of
+        the pull-out strength red where it is near. Rebuilt only when what it shows changed:
+        every pose edit refreshes the panel twice, and while a solve runs in its thread each
+        of the table's Qt calls may wait for the interpreter lock, so rebuilding an unchanged
+        table cost the event loop tens of milliseconds for nothing."""
+        key = (what, tuple(map(tuple, rows)), tuple(near), faded)
+        if key == self._shown:
+            return
+        self._shown = key
+        self.table.setHorizontalHeaderLabels(["#", what, "Force", "of pull-out"])
+        colours = force_colours(forces) if forces.size else np.zeros((0, 3))
+        self.table.setRowCount(len(rows))
+        grey = QColor(self.palette().text().color())
+        grey.setAlpha(120)
+        for i, cells in enumerate(rows):
             items = [QTableWidgetItem(text) for text in cells]
             for col, item in enumerate(items):
                 if col >= 2:
@@ -183,14 +195,12 @@ class ResultPanel(QWidget):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 if faded:
-                    grey = QColor(self.palette().text().color())
-                    grey.setAlpha(120)
                     item.setForeground(QBrush(grey))
                 self.table.setItem(i, col, item)
             r, g, b = (int(255 * c) for c in colours[i])
             items[0].setBackground(QBrush(QColor(r, g, b)))
             items[0].setForeground(QBrush(QColor(0, 0, 0)))
-            if force >= result.warn_fraction * strength:
+            if near[i]:
                 items[3].setForeground(QBrush(QColor("#c62828")))
 
 

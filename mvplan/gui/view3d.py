@@ -78,6 +78,11 @@ STILL_DELAY_MS = 300
 #: Longest pause between two frames while things change, ms (:meth:`PlanView.request_render`).
 MAX_FRAME_GAP_MS = 60
 
+#: Shortest wait from asking for a frame to drawing it, ms: longer than the event loop's own
+#: 5 ms timers, so whatever came due while the change was being handled runs before the frame
+#: rather than after it (:meth:`PlanView.request_render`).
+MIN_FRAME_DELAY_MS = 8
+
 #: What the 3D view says under leaflets that no longer match the plan.
 STALE_NOTE = "Leaflet closure out of date: Simulate closure again (Ctrl+L)"
 STALE_ANNULUS_NOTE = "The annulus changed: Simulate closure again (Ctrl+L) to see the leaflets"
@@ -232,13 +237,21 @@ class PlanView(QWidget):
         Frames are spaced so that the event loop gets at least as much time as drawing
         takes: after a frame of ``d`` ms the next waits until ``d`` ms have passed (capped at
         :data:`MAX_FRAME_GAP_MS`). With a GPU (frames of a few ms) that is no wait at all; in
-        software OpenGL (20-45 ms) it keeps the interface answering while the hand moves."""
+        software OpenGL (20-45 ms) it keeps the interface answering while the hand moves.
+
+        A frame also waits at least :data:`MIN_FRAME_DELAY_MS` from the request: the request
+        comes in the middle of handling a change (a pose edit, a preview's answer), and the
+        panels that refresh after it take 5-15 ms more. Drawn at once, the frame would follow
+        that work in the same stretch and the event loop would not answer for their sum (up
+        to 75 ms measured); after the short wait, timers and input that came due meanwhile
+        run first, and the loop is held for the longer of the two instead."""
         self._set_quality(still=False)
         if not self._render_pending:
             self._render_pending = True
             since = 1e3 * (time.perf_counter() - self._last_frame)
             gap = min(self.frame_ms[-1], MAX_FRAME_GAP_MS) if self.frame_ms else 0.0
-            QTimer.singleShot(max(0, round(gap - since)), self.render_now)
+            delay = max(MIN_FRAME_DELAY_MS, round(gap - since))
+            QTimer.singleShot(delay, self.render_now)
         self._still_timer.start()
 
     def render_now(self, still: bool | None = None) -> None:
