@@ -17,6 +17,9 @@ Everything a script needs, in one import and in the order of the work::
     mv.export(sim, "patient.glb", closure=closed)
     mv.report(sim, "patient-report.html", closure=closed,
               sensitivity=mv.sensitivity(sim, closed, jobs=2))
+    cs = mv.device_plan(annulus, "carillon-like", 70, cinch="20%", artery="lcx.csv")
+    sim = mv.simulate(cs)  # a percutaneous device: its cinch, anchors and the artery
+    print(sim.result.device.wire_tension_n, mv.safety(sim).min_distance_mm)
 
 These are the functions the command line runs (:mod:`mvplan.workflow`, :mod:`mvplan.planfile`,
 :mod:`mvplan.export`), so a script and ``mvplan simulate`` give the same numbers. Errors are
@@ -35,8 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from mvplan.geometry.annulus import Annulus
+from mvplan.geometry.coronary import CSOffsets, estimate_cs_path
 from mvplan.geometry.measurements import Measurements, measure
+from mvplan.geometry.safety import DEFAULT_COMPRESSION_THRESHOLD_MM, Safety
 from mvplan.io.load import load_annulus, load_papillary
+from mvplan.io.paths import load_artery, load_cs_path
 from mvplan.io.sequence import AnnulusSequence, frame_files, load_annulus_sequence
 from mvplan.plan import Plan
 from mvplan.planfile import load_plan, save_plan
@@ -44,15 +50,18 @@ from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.planning.closure import ClosureSettings
 from mvplan.planning.cycle_device import DeviceCycle
 from mvplan.rings.catalogue import Catalogue, load_catalogue
+from mvplan.rings.percutaneous import parse_cinch
 from mvplan.rings.spec import RingSpec
 from mvplan.workflow import (
     ClosureOutcome,
+    plan_safety,
     ring_spec,
     simulate_closure,
     simulate_cycle,
     simulate_plan,
     with_results,
 )
+from mvplan.workflow import device_plan as _device_plan
 from mvplan.workflow import make_plan as _make_plan
 
 PathLike = str | os.PathLike[str]
@@ -111,6 +120,69 @@ def make_plan(
         papillary=tips,
         name=name,
     ).plan
+
+
+def device_plan(
+    annulus: Annulus,
+    device: str,
+    size_mm: float,
+    *,
+    cinch: str | float = 0.0,
+    cs_path: PathLike | None = None,
+    cs_offsets: CSOffsets | None = None,
+    artery: PathLike | None = None,
+    threshold_mm: float = DEFAULT_COMPRESSION_THRESHOLD_MM,
+    papillary: PathLike | None = None,
+    name: str = "",
+) -> Plan:
+    """A plan with a percutaneous device (as ``mvplan plan --ring DEVICE --size S --cinch C``).
+
+    Parameters
+    ----------
+    device : str
+        A coronary-sinus device or transcatheter band of the catalogue (``carillon-like``,
+        ``cardioband-like``).
+    size_mm : float
+        A length the device is sold in, between its end anchors, mm.
+    cinch : str or float
+        mm (``6``, ``"6mm"``) or a percentage of the size (``"15%"``).
+    cs_path : path, optional
+        The coronary sinus (coronary-sinus devices); default estimated from the posterior
+        annulus with ``cs_offsets`` (default :class:`~mvplan.geometry.coronary.CSOffsets`).
+    artery : path, optional
+        The circumflex artery, for :func:`safety`.
+    threshold_mm : float
+        Compression is flagged below this device-artery distance, mm.
+    """
+    family = load_catalogue().device(device)
+    cinch_mm = parse_cinch(cinch, size_mm)
+    path = None
+    if family.type == "coronary-sinus":
+        path = (
+            load_cs_path(cs_path, annulus)
+            if cs_path is not None
+            else estimate_cs_path(annulus, cs_offsets)
+        )
+    tips = None if papillary is None else load_papillary(papillary, annulus)
+    return _device_plan(
+        annulus,
+        family,
+        size_mm,
+        cinch_mm,
+        cs_path=path,
+        artery=None if artery is None else load_artery(artery, annulus),
+        threshold_mm=threshold_mm,
+        papillary=tips,
+        name=name,
+    )
+
+
+def safety(what: Plan | Simulation) -> Safety | None:
+    """How close a plan's device comes to its artery: as placed (a Plan) or cinched (a
+    Simulation); None without a device or an artery."""
+    if isinstance(what, Simulation):
+        return plan_safety(what.plan, what.result)
+    return plan_safety(what)
 
 
 def simulate(plan: Plan, **options: Any) -> Simulation:
@@ -227,6 +299,7 @@ __all__ = [
     "Simulation",
     "closure",
     "device_cycle",
+    "device_plan",
     "export",
     "load_annulus",
     "load_papillary",
@@ -235,6 +308,7 @@ __all__ = [
     "measure",
     "report",
     "rings",
+    "safety",
     "save_plan",
     "sensitivity",
     "simulate",

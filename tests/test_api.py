@@ -91,15 +91,37 @@ def test_closure_from_a_script_agrees_with_the_command_line_and_reaches_the_repo
 
 
 def test_export_and_report_cover_a_percutaneous_device(tmp_path: Path) -> None:
-    from mvplan.io.paths import load_artery
-    from mvplan.workflow import device_plan
-
     annulus = mv.load_annulus(SAMPLES / "fmr_annulus.csv")
-    device = mv.rings().device("carillon-like")
-    artery = load_artery(SAMPLES / "fmr_circumflex.csv", annulus)
-    plan = device_plan(annulus, device, 70.0, 14.0, artery=artery, name="api device")
+    plan = mv.device_plan(
+        annulus,
+        "carillon-like",
+        70.0,
+        cinch="20%",
+        artery=SAMPLES / "fmr_circumflex.csv",
+        name="api device",
+    )
+    assert plan.ring is not None and plan.ring.adjustment_mm == pytest.approx(14.0)
+    placed = mv.safety(plan)
     sim = mv.simulate(plan)
     assert sim.spec is None and sim.result.device is not None
+    cinched = mv.safety(sim)
+    assert placed is not None and cinched is not None
+    assert cinched.min_distance_mm < placed.min_distance_mm  # drawn toward the artery
+    # The same numbers as the command line's plan and simulate.
+    cli_plan = tmp_path / "cli.mvplan.json"
+    assert main([
+        "plan", str(SAMPLES / "fmr_annulus.csv"), "--ring", "carillon-like", "--size", "70",
+        "--cinch", "20%", "--artery", str(SAMPLES / "fmr_circumflex.csv"), "-o", str(cli_plan),
+    ]) == 0  # fmt: skip
+    assert main(["simulate", str(cli_plan), "--no-closure", "-o", str(tmp_path / "s.json")]) == 0
+    from mvplan.planfile import load_plan
+
+    cli = load_plan(tmp_path / "s.json").results
+    assert cli is not None
+    assert cli["safety"]["min_distance_mm"] == pytest.approx(cinched.min_distance_mm, abs=1e-3)
+    assert cli["annuloplasty"]["device"]["wire_tension_n"] == pytest.approx(
+        sim.result.device.wire_tension_n, rel=1e-9
+    )
     written = mv.export(sim, tmp_path / "device.obj")
     assert written == [tmp_path / "device.obj"]
     text = written[0].read_text()

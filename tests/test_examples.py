@@ -24,7 +24,12 @@ def run(script: str, out: Path) -> str:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"measure_and_plan.py", "size_sweep.py", "export_and_report.py"}
+    tested = {
+        "measure_and_plan.py",
+        "size_sweep.py",
+        "export_and_report.py",
+        "percutaneous_devices.py",
+    }
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -45,6 +50,17 @@ def test_size_sweep(tmp_path: Path) -> None:
     physio = [r for r in rows if r["ring"] == "physio-like"]
     reductions = [float(r["ap_reduction_percent"]) for r in physio]
     assert len(physio) == 6 and reductions == sorted(reductions, reverse=True)  # smaller, more
+
+
+def test_percutaneous_devices(tmp_path: Path) -> None:
+    run("percutaneous_devices.py", tmp_path)
+    with (tmp_path / "percutaneous.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    for device in ("carillon-like", "cardioband-like"):
+        mine = [r for r in rows if r["device"] == device]
+        reductions = [float(r["ap_reduction_percent"]) for r in mine]
+        assert len(mine) == 4 and reductions == sorted(reductions)  # more cinch, more
+        assert abs(reductions[0]) < 1e-9  # no cinch, no change
 
 
 @pytest.mark.slow
