@@ -195,33 +195,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()  # once: a broken user ring warns once
     if args.ring.strip().lower() != NO_RING and catalogue.is_device(args.ring):
         return _cmd_plan_device(args, output, catalogue)
-    device_options = [
-        option
-        for option, value in (
-            ("--cinch", args.cinch),
-            ("--cs-path", args.cs_path),
-            ("--cs-offsets", args.cs_offsets),
-            ("--artery", args.artery),
-            ("--compression-threshold", args.compression_threshold),
-        )
-        if value is not None
-    ]
+    device_options = _given(
+        args, "cinch", "cs_path", "cs_offsets", "artery", "compression_threshold"
+    )
     if device_options:
         raise InputError(
             f"{', '.join(device_options)} apply to percutaneous devices, not to --ring {args.ring}"
         )
     no_ring = args.ring.strip().lower() == NO_RING
     if no_ring:
-        given = [
-            option
-            for option, value in (
-                ("--size", args.size),
-                ("--policy", args.policy),
-                ("--sutures", args.sutures),
-                ("--adjustment", args.adjustment),
-            )
-            if value is not None
-        ]
+        given = _given(args, "size", "policy", "sutures", "adjustment")
         if given:
             raise InputError(f"--ring {NO_RING} takes no {', '.join(given)}")
         family = None
@@ -297,6 +280,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _given(args: argparse.Namespace, *names: str) -> list[str]:
+    """The options among ``names`` (argparse destinations) that were given, as typed."""
+    return ["--" + name.replace("_", "-") for name in names if getattr(args, name) is not None]
+
+
 def _cmd_plan_device(args: argparse.Namespace, output: Path, catalogue: Any) -> int:
     """``mvplan plan ANNULUS --ring DEVICE --size S [--cinch C] ...``: a percutaneous device."""
     from mvplan.geometry.coronary import CSOffsets, estimate_cs_path
@@ -309,15 +297,7 @@ def _cmd_plan_device(args: argparse.Namespace, output: Path, catalogue: Any) -> 
     from mvplan.workflow import device_plan, plan_safety
 
     device = catalogue.device(args.ring)
-    ring_only = [
-        option
-        for option, value in (
-            ("--policy", args.policy),
-            ("--sutures", args.sutures),
-            ("--adjustment", args.adjustment),
-        )
-        if value is not None
-    ]
+    ring_only = _given(args, "policy", "sutures", "adjustment")
     if ring_only:
         raise InputError(
             f"{device.id} is a percutaneous device: it takes --size and --cinch, "

@@ -242,22 +242,33 @@ def plan_safety(plan: Plan, result: AnnuloplastyResult | None = None) -> Safety 
     else:
         spec = device_spec(plan)
         assert spec is not None
-        device_points = _device_as_placed(plan, spec)
+        device_points = device_as_placed(plan).ring_before_valve
         annulus_points = plan.annulus.points_valve
     return assess_safety(device_points, annulus_points, plan.artery, plan.safety_threshold_mm)
 
 
-def _device_as_placed(plan: Plan, spec: DeviceSpec) -> FloatArray:
-    """The device's wire before cinching, valve frame, mm (the ``ring_before_valve`` of an
-    uncinched solve, without solving: the same model, cinch 0)."""
-    uncinched = replace(spec, cinch_mm=0.0)
-    result = simulate_percutaneous(
+def device_as_placed(plan: Plan) -> AnnuloplastyResult:
+    """The plan's device model before cinching (valve frame, mm): its wire and anchors as
+    placed (``ring_before_valve``, ``device.anchor_names``), the vein where it lies. The
+    same model as the cinched solve, at cinch 0, which is in equilibrium where it starts (no
+    Newton step is taken)."""
+    spec = device_spec(plan)
+    if spec is None:
+        raise InputError("the plan has no percutaneous device")
+    path = _vein_of(plan, spec)
+    return simulate_percutaneous(
         plan.annulus,
-        uncinched,
-        cs_path_valve=None if plan.cs_path is None else plan.cs_path.points_valve,
+        replace(spec, cinch_mm=0.0),
+        cs_path_valve=None if path is None else path.points_valve,
         max_iterations=1,
     )
-    return result.ring_before_valve
+
+
+def _vein_of(plan: Plan, spec: DeviceSpec) -> CSPath | None:
+    """The coronary sinus a coronary-sinus device lies in: the plan's, else estimated."""
+    if spec.type != CS_DEVICE:
+        return None
+    return plan.cs_path or estimate_cs_path(plan.annulus)
 
 
 def simulate_plan(
@@ -296,28 +307,28 @@ def simulate_plan(
         The solve did not converge (never returned as a result).
     """
     source = source or plan.name or None
-    if plan.has_device:
-        return _simulate_device(plan, warn_fraction, annulus_nodes, pre, cancel, source)
-    if spec is None:
-        spec = ring_spec(plan)
+    which = "device" if plan.has_device else "annuloplasty"
     try:
-        result = simulate_annuloplasty(
-            plan.annulus,
-            spec,
-            plan.placement,
-            rtol=plan.solver.rtol,
-            max_iterations=plan.solver.max_iterations,
-            warn_fraction=warn_fraction,
-            annulus_nodes=annulus_nodes,
-            warm_start=warm_start,
-            pre=pre,
-            cancel=cancel,
-        )
+        if plan.has_device:
+            result = _solve_device(plan, warn_fraction, annulus_nodes, pre, cancel)
+        else:
+            result = simulate_annuloplasty(
+                plan.annulus,
+                ring_spec(plan) if spec is None else spec,
+                plan.placement,
+                rtol=plan.solver.rtol,
+                max_iterations=plan.solver.max_iterations,
+                warn_fraction=warn_fraction,
+                annulus_nodes=annulus_nodes,
+                warm_start=warm_start,
+                pre=pre,
+                cancel=cancel,
+            )
     except RingTooFarError as exc:
         raise InputError(f"ring placed too far from the annulus: {exc}", source=source) from exc
     except NotConverged as exc:
         raise ConvergenceError(
-            f"the annuloplasty solve did not converge: relative residual {exc.residual:.3g} "
+            f"the {which} solve did not converge: relative residual {exc.residual:.3g} "
             f"(tolerance {plan.solver.rtol:g})",
             source=source,
         ) from exc
@@ -327,50 +338,35 @@ def simulate_plan(
         raise InputError(str(exc), source=source) from exc
     if not result.solve.converged:  # never report an unconverged state as a result
         raise ConvergenceError(
-            f"the annuloplasty solve did not converge: relative residual "
+            f"the {which} solve did not converge: relative residual "
             f"{result.solve.residual:.3g} (tolerance {plan.solver.rtol:g})",
             source=source,
         )
     return result
 
 
-def _simulate_device(
+def _solve_device(
     plan: Plan,
     warn_fraction: float,
     annulus_nodes: int | None,
     pre: Measurements | None,
     cancel: Callable[[], bool] | None,
-    source: str | None,
 ) -> AnnuloplastyResult:
-    """:func:`simulate_plan` for a percutaneous device."""
-    try:
-        spec = device_spec(plan)
-        assert spec is not None
-        path = plan.cs_path
-        if spec.type == CS_DEVICE and path is None:
-            path = estimate_cs_path(plan.annulus)
-        result = simulate_percutaneous(
-            plan.annulus,
-            spec,
-            cs_path_valve=None if path is None else path.points_valve,
-            annulus_nodes=annulus_nodes,
-            rtol=plan.solver.rtol,
-            max_iterations=plan.solver.max_iterations,
-            warn_fraction=warn_fraction,
-            pre=pre,
-            cancel=cancel,
-        )
-    except NotConverged as exc:
-        raise ConvergenceError(
-            f"the device solve did not converge: relative residual {exc.residual:.3g} "
-            f"(tolerance {plan.solver.rtol:g})",
-            source=source,
-        ) from exc
-    except InputError as exc:
-        if exc.source is not None or source is None:
-            raise
-        raise InputError(str(exc), source=source) from exc
-    return result
+    """The percutaneous device's solve of :func:`simulate_plan`."""
+    spec = device_spec(plan)
+    assert spec is not None
+    path = _vein_of(plan, spec)
+    return simulate_percutaneous(
+        plan.annulus,
+        spec,
+        cs_path_valve=None if path is None else path.points_valve,
+        annulus_nodes=annulus_nodes,
+        rtol=plan.solver.rtol,
+        max_iterations=plan.solver.max_iterations,
+        warn_fraction=warn_fraction,
+        pre=pre,
+        cancel=cancel,
+    )
 
 
 def with_results(
@@ -725,6 +721,7 @@ __all__ = [
     "MadePlan",
     "closure_model",
     "coaptation_of",
+    "device_as_placed",
     "device_plan",
     "device_spec",
     "make_plan",

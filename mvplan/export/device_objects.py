@@ -33,7 +33,7 @@ Nothing here imports VTK: the colours are the suture-force map's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -143,23 +143,15 @@ def _optional(points: FloatArray | None) -> FloatArray | None:
 
 def _placed_geometry(plan: Plan, artery: FloatArray | None) -> DeviceGeometry:
     """The device as placed, with no simulation: the model's nodes at no cinch (no solve)."""
-    from mvplan.geometry.coronary import estimate_cs_path
-    from mvplan.planning.percutaneous import CS_DEVICE, simulate_percutaneous
-    from mvplan.workflow import device_spec
+    from mvplan.planning.percutaneous import CS_DEVICE
+    from mvplan.workflow import device_as_placed, device_spec
 
     spec = device_spec(plan)
     assert spec is not None
-    path = plan.cs_path
-    if spec.type == CS_DEVICE and path is None:
-        path = estimate_cs_path(plan.annulus)
-    uncinched = simulate_percutaneous(
-        plan.annulus,
-        replace(spec, cinch_mm=0.0),
-        cs_path_valve=None if path is None else path.points_valve,
-        max_iterations=1,
-    )
-    placed = np.asarray(uncinched.ring_before_valve, dtype=float)
+    uncinched = device_as_placed(plan)
     assert uncinched.device is not None
+    vein = uncinched.device.vein_before_valve
+    placed = np.asarray(uncinched.ring_before_valve, dtype=float)
     names = tuple(uncinched.device.anchor_names)
     anchors = placed[[-1, 0]] if spec.type == CS_DEVICE else placed
     return DeviceGeometry(
@@ -169,7 +161,7 @@ def _placed_geometry(plan: Plan, artery: FloatArray | None) -> DeviceGeometry:
         anchor_names=names,
         anchors=anchors,
         anchor_forces_n=None,
-        vein_native=None if path is None else np.asarray(path.points_valve, dtype=float),
+        vein_native=_optional(vein),
         vein_cinched=None,
         artery=artery,
     )

@@ -50,7 +50,7 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -87,7 +87,10 @@ __all__ = [
     "AnnuloplastyModel",
     "AnnuloplastyResult",
     "AnnuloplastyState",
+    "AnnulusTissue",
     "TissueModel",
+    "annulus_tissue",
+    "require_positive",
     "simulate_annuloplasty",
 ]
 
@@ -141,27 +144,31 @@ class TissueModel:
     suture_bite_mm: float = 4.0
 
     def __post_init__(self) -> None:
-        for name in (
-            "foundation_n_per_mm2",
-            "axial_rigidity_n",
-            "bending_rigidity_n_mm2",
-            "suture_stiffness_n_per_mm",
-        ):
-            value = float(getattr(self, name))
-            if not (np.isfinite(value) and value > 0.0):
-                raise InputError(f"tissue {name} must be finite and > 0, got {value!r}")
+        require_positive(
+            self,
+            "tissue",
+            (
+                "foundation_n_per_mm2",
+                "axial_rigidity_n",
+                "bending_rigidity_n_mm2",
+                "suture_stiffness_n_per_mm",
+            ),
+        )
         if not (np.isfinite(self.suture_bite_mm) and self.suture_bite_mm >= 0.0):
             raise InputError(f"tissue suture_bite_mm must be >= 0, got {self.suture_bite_mm!r}")
 
     def to_dict(self) -> dict[str, float]:
         """JSON-ready fields."""
-        return {
-            "foundation_n_per_mm2": self.foundation_n_per_mm2,
-            "axial_rigidity_n": self.axial_rigidity_n,
-            "bending_rigidity_n_mm2": self.bending_rigidity_n_mm2,
-            "suture_stiffness_n_per_mm": self.suture_stiffness_n_per_mm,
-            "suture_bite_mm": self.suture_bite_mm,
-        }
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+def require_positive(values: object, what: str, names: tuple[str, ...]) -> None:
+    """An InputError naming the first of the fields ``names`` of ``values`` that is not a
+    finite number above 0 (model parameters: stiffnesses, lengths)."""
+    for name in names:
+        value = float(getattr(values, name))
+        if not (np.isfinite(value) and value > 0.0):
+            raise InputError(f"{what} {name} must be finite and > 0, got {value!r}")
 
 
 @dataclass(frozen=True)

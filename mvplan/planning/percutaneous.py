@@ -67,7 +67,7 @@ not report. The fit table is in ``docs/theory.md``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -92,6 +92,7 @@ from mvplan.planning.annuloplasty import (
     _segment_pairs,
     _strain,
     annulus_tissue,
+    require_positive,
 )
 from mvplan.rings.percutaneous import DeviceSpec
 
@@ -149,26 +150,11 @@ class CouplingModel:
     vein_bending_n_mm2: float = 0.5
 
     def __post_init__(self) -> None:
-        for name in (
-            "stiffness_n_per_mm2",
-            "decay_mm",
-            "vein_foundation_n_per_mm2",
-            "vein_axial_rigidity_n",
-            "vein_bending_n_mm2",
-        ):
-            value = float(getattr(self, name))
-            if not (np.isfinite(value) and value > 0.0):
-                raise InputError(f"coupling {name} must be finite and > 0, got {value!r}")
+        require_positive(self, "coupling", tuple(asdict(self)))
 
     def to_dict(self) -> dict[str, float]:
         """JSON-ready fields."""
-        return {
-            "stiffness_n_per_mm2": self.stiffness_n_per_mm2,
-            "decay_mm": self.decay_mm,
-            "vein_foundation_n_per_mm2": self.vein_foundation_n_per_mm2,
-            "vein_axial_rigidity_n": self.vein_axial_rigidity_n,
-            "vein_bending_n_mm2": self.vein_bending_n_mm2,
-        }
+        return {k: float(v) for k, v in asdict(self).items()}
 
 
 @dataclass(frozen=True, eq=False)
