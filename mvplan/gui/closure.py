@@ -255,7 +255,7 @@ class ClosureController(QObject):
                     cancel=cancelled,
                     source=source,
                 ).native
-            if plan.ring is None or plan.placement is None:
+            if plan.ring is None or (plan.placement is None and not plan.has_device):
                 return _Solved(ClosureOutcome(model, native, None), None)
             result = kept_result
             if result is None:

@@ -223,3 +223,22 @@ def test_vein_device_and_artery_are_drawn_in_their_colours(qtbot, window) -> Non
     if layer.artery_flags.any():
         risky = artery[layer.artery_flags > 0.5]
         assert any(_near(_patch(image, window, p), ARTERY_RISK_COLOUR) for p in risky)
+
+
+@pytest.mark.slow
+def test_a_device_plan_closes_its_repaired_valve(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The leaflet closure of a device plan solves the repaired valve too (the same
+    coaptation analysis as for rings), hanging from the annulus the device reshaped."""
+    doc = window.document
+    _choose_carillon(qtbot, window)
+    window.simulate_closure()
+    qtbot.waitUntil(lambda: doc.closure.status in ("ok", "failed"), timeout=120_000)
+    assert doc.closure.status == "ok", doc.closure.message
+    outcome = doc.closure.outcome
+    assert outcome is not None and outcome.repaired is not None
+    assert outcome.repaired.annulus_valve is doc.cached_result(doc.plan).annulus_after_valve
+    assert outcome.repaired.result.converged
+    panel = window.closure_panel
+    assert panel.case_buttons["repaired"].isEnabled()
+    shown = float(panel.cell("regurgitant_orifice_area_mm2", "Repaired"))
+    assert shown == pytest.approx(outcome.repaired.coaptation.regurgitant_orifice_area_mm2, abs=0.1)
