@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_annuloplasty  # noqa: E402
 import bench_closure  # noqa: E402
+import bench_device  # noqa: E402
 import bench_package  # noqa: E402
 
 
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mvplan benchmarks on {machine}, Python {platform.python_version()}")
     print(header)
     cases = [("bench_annuloplasty.py", c, args.repeats) for c in bench_annuloplasty.CASES]
+    cases += [("bench_device.py", c, args.repeats) for c in bench_device.CASES]
     cases += [("bench_closure.py", c, args.closure_repeats) for c in bench_closure.CASES]
     for script, case, repeats in cases:
         if args.only not in case:
