@@ -3,13 +3,11 @@ artery safety, plan files, and the errors a user meets (issue 9)."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from cli_helpers import one_line_error, run, run_json
 from shapes import SAMPLES
 
-from mvplan.cli import main
 from mvplan.planfile import load_plan, plan_to_document, save_plan
 
 FMR = str(SAMPLES / "fmr_annulus.csv")
@@ -23,25 +21,11 @@ def _no_user_rings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("MVPLAN_USER_RINGS", str(tmp_path_factory.mktemp("no-user-rings")))
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def run_json(capsys, *argv: str) -> dict:
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return json.loads(out)
-
-
 def error_of(capsys, *argv: str) -> str:
     code, out, err = run(capsys, *argv)
     assert code == 2, (out, err)
     assert out == ""
-    err = err.strip()
-    assert err.count("\n") == 0 and err.startswith("mvplan: error: "), err
-    return err
+    return one_line_error(err)
 
 
 def test_a_cs_device_plan_with_a_loaded_path_and_artery(tmp_path, capsys) -> None:

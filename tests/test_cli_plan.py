@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_line_error, run, run_json
 from shapes import SAMPLES
 
 from mvplan.cli import main
@@ -26,28 +27,8 @@ def _no_user_rings(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("MVPLAN_USER_RINGS", str(tmp_path_factory.mktemp("no-user-rings")))
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def run_json(capsys, *argv: str) -> dict:
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return json.loads(out)
-
-
 def make_plan(capsys, path: Path, *options: str) -> dict:
     return run_json(capsys, "plan", HEALTHY, *options, "-o", str(path))
-
-
-def one_line_error(err: str) -> str:
-    err = err.strip()
-    assert err.count("\n") == 0, err
-    assert err.startswith("mvplan: error: "), err
-    assert "Traceback" not in err
-    return err
 
 
 # -- plan -----------------------------------------------------------------------------------------
