@@ -38,7 +38,12 @@ from mvplan.planning.annuloplasty import (
 )
 from mvplan.planning.closure import ClosureModel, ClosureResult, ClosureSettings, FloatArray
 from mvplan.planning.cycle_device import DeviceCycle, FrameSolve, motion_kept
-from mvplan.planning.percutaneous import CS_DEVICE, simulate_percutaneous
+from mvplan.planning.percutaneous import (
+    CS_DEVICE,
+    PlacedDevice,
+    placed_device,
+    simulate_percutaneous,
+)
 from mvplan.rings.catalogue import Catalogue, load_catalogue
 from mvplan.rings.percutaneous import DeviceSpec, PercutaneousFamily
 from mvplan.rings.sizing import SizeRecommendation, parse_policy, recommend_size
@@ -242,25 +247,20 @@ def plan_safety(plan: Plan, result: AnnuloplastyResult | None = None) -> Safety 
     else:
         spec = device_spec(plan)
         assert spec is not None
-        device_points = device_as_placed(plan).ring_before_valve
+        device_points = device_as_placed(plan).wire_valve
         annulus_points = plan.annulus.points_valve
     return assess_safety(device_points, annulus_points, plan.artery, plan.safety_threshold_mm)
 
 
-def device_as_placed(plan: Plan) -> AnnuloplastyResult:
-    """The plan's device model before cinching (valve frame, mm): its wire and anchors as
-    placed (``ring_before_valve``, ``device.anchor_names``), the vein where it lies. The
-    same model as the cinched solve, at cinch 0, which is in equilibrium where it starts (no
-    Newton step is taken)."""
+def device_as_placed(plan: Plan) -> PlacedDevice:
+    """The plan's device as placed, before cinching (valve frame, mm): its wire, anchors and
+    vein (:func:`mvplan.planning.percutaneous.placed_device`; nothing is solved)."""
     spec = device_spec(plan)
     if spec is None:
         raise InputError("the plan has no percutaneous device")
     path = _vein_of(plan, spec)
-    return simulate_percutaneous(
-        plan.annulus,
-        replace(spec, cinch_mm=0.0),
-        cs_path_valve=None if path is None else path.points_valve,
-        max_iterations=1,
+    return placed_device(
+        plan.annulus, spec, cs_path_valve=None if path is None else path.points_valve
     )
 
 

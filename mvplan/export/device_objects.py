@@ -142,26 +142,20 @@ def _optional(points: FloatArray | None) -> FloatArray | None:
 
 
 def _placed_geometry(plan: Plan, artery: FloatArray | None) -> DeviceGeometry:
-    """The device as placed, with no simulation: the model's nodes at no cinch (no solve)."""
-    from mvplan.planning.percutaneous import CS_DEVICE
+    """The device as placed, with no simulation: the model's nodes before any cinch."""
     from mvplan.workflow import device_as_placed, device_spec
 
     spec = device_spec(plan)
     assert spec is not None
-    uncinched = device_as_placed(plan)
-    assert uncinched.device is not None
-    vein = uncinched.device.vein_before_valve
-    placed = np.asarray(uncinched.ring_before_valve, dtype=float)
-    names = tuple(uncinched.device.anchor_names)
-    anchors = placed[[-1, 0]] if spec.type == CS_DEVICE else placed
+    device = device_as_placed(plan)
     return DeviceGeometry(
         type=spec.type,
-        placed=placed,
+        placed=np.asarray(device.wire_valve, dtype=float),
         settled=None,
-        anchor_names=names,
-        anchors=anchors,
+        anchor_names=device.anchor_names,
+        anchors=np.asarray(device.anchors_valve, dtype=float),
         anchor_forces_n=None,
-        vein_native=_optional(vein),
+        vein_native=_optional(device.vein_valve),
         vein_cinched=None,
         artery=artery,
     )

@@ -103,6 +103,8 @@ __all__ = [
     "TRANSCATHETER_BAND",
     "CouplingModel",
     "DeviceOutcome",
+    "PlacedDevice",
+    "placed_device",
     "simulate_percutaneous",
 ]
 
@@ -286,14 +288,8 @@ def simulate_percutaneous(
         raise InputError(f"warn fraction must be in (0, 1], got {warn_fraction}")
     body = annulus_tissue(annulus, tissue, annulus_nodes)
     pre = measure(annulus) if pre is None else pre
-    if spec.type == CS_DEVICE:
-        if cs_path_valve is None:
-            raise InputError(f"{spec.family.id} needs a coronary-sinus path")
-        coupling = coupling or CouplingModel()
-        model = _cs_model(body, spec, np.asarray(cs_path_valve, float), coupling)
-    else:
-        coupling = None
-        model = _band_model(annulus, body, spec)
+    coupling = (coupling or CouplingModel()) if spec.type == CS_DEVICE else None
+    model = _device_model(annulus, body, spec, cs_path_valve, coupling)
     energy = Sum([*body.terms, *model.terms])
     x = np.vstack([body.native, model.nodes])
     # The residual scale: the out-of-balance force the moment the whole cinch is applied (the
@@ -321,6 +317,80 @@ def simulate_percutaneous(
         time_ms += result.time_ms
     result = replace(result, iterations=iterations, time_ms=time_ms)
     return _result(annulus, body, model, spec, result, pre, tissue, coupling, warn_fraction)
+
+
+@dataclass(frozen=True, eq=False)
+class PlacedDevice:
+    """A device where it is placed, before any cinch (valve frame, mm).
+
+    Attributes
+    ----------
+    wire_valve : (k, 3) float
+        The nodes its wire runs through (a coronary-sinus device: the vein between the
+        anchors, proximal first; a band: its anchors).
+    anchor_names : tuple of str
+        As :attr:`DeviceOutcome.anchor_names`.
+    anchors_valve : (a, 3) float
+        The anchors, in the order of ``anchor_names``.
+    vein_valve : (m, 3) float or None
+        The whole vein model (a coronary-sinus device), else None.
+    """
+
+    wire_valve: FloatArray
+    anchor_names: tuple[str, ...]
+    anchors_valve: FloatArray
+    vein_valve: FloatArray | None
+
+
+def placed_device(
+    annulus: Annulus,
+    spec: DeviceSpec,
+    *,
+    cs_path_valve: FloatArray | None = None,
+    annulus_nodes: int | None = None,
+) -> PlacedDevice:
+    """The device's model nodes as placed, without solving or measuring anything (what the
+    safety geometry and the exports need of a plan not simulated yet).
+
+    Raises
+    ------
+    InputError
+        As :func:`simulate_percutaneous`: a device longer than its vein or the posterior
+        annulus, a missing vein path.
+    """
+    body = annulus_tissue(annulus, TissueModel(), annulus_nodes)
+    coupling = CouplingModel() if spec.type == CS_DEVICE else None
+    model = _device_model(annulus, body, spec, cs_path_valve, coupling)
+    x = np.vstack([body.native, model.nodes])
+    names, anchor_nodes = _anchors(model)
+    return PlacedDevice(
+        x[model.wire.nodes], names, x[anchor_nodes], None if model.vein is None else model.nodes
+    )
+
+
+def _device_model(
+    annulus: Annulus,
+    body: AnnulusTissue,
+    spec: DeviceSpec,
+    cs_path_valve: FloatArray | None,
+    coupling: CouplingModel | None,
+) -> _DeviceModel:
+    """The coronary-sinus device's or the band's nodes and terms."""
+    if spec.type != CS_DEVICE:
+        return _band_model(annulus, body, spec)
+    if cs_path_valve is None:
+        raise InputError(f"{spec.family.id} needs a coronary-sinus path")
+    assert coupling is not None
+    return _cs_model(body, spec, np.asarray(cs_path_valve, float), coupling)
+
+
+def _anchors(model: _DeviceModel) -> tuple[tuple[str, ...], npt.NDArray[np.int64]]:
+    """Anchor names and their nodes: a band's anchors from the anterolateral end, or a
+    coronary-sinus device's distal and proximal ends of its wire."""
+    wire = model.wire.nodes
+    if model.anchor_springs is not None:
+        return tuple(str(i + 1) for i in range(wire.size)), wire
+    return ("distal", "proximal"), wire[[-1, 0]]
 
 
 @dataclass(frozen=True)
@@ -564,18 +634,16 @@ def _result(
     strength = PULLOUT_STRENGTH_N["posterior"]
     vein_strain = None
     vein_before = vein_after = None
+    names, anchor_nodes = _anchors(model)
+    anchors = x[anchor_nodes]
     if model.anchor_springs is not None and model.anchor_u is not None:
         forces = model.anchor_springs.forces(x)
-        names = tuple(str(i + 1) for i in range(forces.size))
-        anchors = x[wire_nodes]
         regions = _regions(annulus, model.anchor_u)
         if any(r != "posterior" for r in regions):  # a band reaching past a trigone
             strength = min(PULLOUT_STRENGTH_N[r] for r in regions)
     else:
         proximal, distal = model.wire.end_tensions(x)
         forces = np.array([distal, proximal])
-        names = ("distal", "proximal")
-        anchors = x[wire_nodes[[-1, 0]]]
         vein_before, vein_after = model.nodes, extra_after
         vein_strain = model.wire.length(x) / native_wire - 1.0
     warnings = tuple(

@@ -187,3 +187,22 @@ def test_the_device_solve_converges_with_the_discretisation(fmr, vein, catalogue
     coarse, fine = (change(r, "ap_diameter_mm") for r in results)
     assert abs(coarse - fine) < 0.05
     assert abs(results[0].device.wire_tension_n - results[1].device.wire_tension_n) < 0.02
+
+
+def test_the_device_as_placed_is_the_uncinched_model(fmr, vein, catalogue) -> None:
+    """placed_device gives, without solving, the nodes an uncinched solve starts from."""
+    from mvplan.planning.percutaneous import placed_device
+
+    for spec, path in (
+        (catalogue.device("carillon-like").spec(70, 0), vein),
+        (catalogue.device("cardioband-like").spec(80, 0), None),
+    ):
+        placed = placed_device(fmr, spec, cs_path_valve=path)
+        solved = simulate_percutaneous(fmr, spec, cs_path_valve=path)
+        assert np.array_equal(placed.wire_valve, solved.ring_before_valve)
+        assert placed.anchor_names == solved.device.anchor_names
+        assert np.allclose(placed.anchors_valve, solved.device.anchor_points_valve, atol=1e-9)
+        if path is None:
+            assert placed.vein_valve is None
+        else:
+            assert np.array_equal(placed.vein_valve, solved.device.vein_before_valve)
