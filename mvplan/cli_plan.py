@@ -184,7 +184,6 @@ def closure_settings(args: argparse.Namespace) -> ClosureSettings:
 def cmd_plan(args: argparse.Namespace) -> int:
     """``mvplan plan ANNULUS --ring ID (--size S | --policy P) -o PLAN.mvplan.json``."""
     from mvplan.io.load import load_annulus, load_papillary
-    from mvplan.planfile import save_plan
     from mvplan.planning import suture_lengths
     from mvplan.rings.catalogue import load_catalogue
     from mvplan.rings.sizing import parse_policy
@@ -272,6 +271,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "rotation_deg": float(fit.rotation_deg),
             "translation_mm": [float(v) for v in fit.translation_mm],
         }
+    return _save_and_print(plan, output, summary, args)
+
+
+def _save_and_print(
+    plan: Any, output: Path, summary: dict[str, Any], args: argparse.Namespace
+) -> int:
+    """Write the plan file (atomically) and print what ``plan`` made: JSON or the text."""
+    from mvplan.planfile import save_plan
+
     save_plan(plan, output)
     if args.json:
         print(json.dumps(summary, indent=2, allow_nan=False))
@@ -291,7 +299,6 @@ def _cmd_plan_device(args: argparse.Namespace, output: Path, catalogue: Any) -> 
     from mvplan.geometry.safety import DEFAULT_COMPRESSION_THRESHOLD_MM
     from mvplan.io.load import load_annulus, load_papillary
     from mvplan.io.paths import load_artery, load_cs_path
-    from mvplan.planfile import save_plan
     from mvplan.rings.percutaneous import parse_cinch
     from mvplan.valve.leaflets import LeafletSpec
     from mvplan.workflow import device_plan, plan_safety
@@ -355,12 +362,7 @@ def _cmd_plan_device(args: argparse.Namespace, output: Path, catalogue: Any) -> 
         "cs_path": None if cs_path is None else _path_summary(cs_path),
         "safety": None if safety is None else safety.to_dict(),
     }
-    save_plan(plan, output)
-    if args.json:
-        print(json.dumps(summary, indent=2, allow_nan=False))
-    else:
-        print(_plan_text(summary))
-    return EXIT_OK
+    return _save_and_print(plan, output, summary, args)
 
 
 def _offsets(text: str) -> Any:

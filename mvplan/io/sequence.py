@@ -1,6 +1,7 @@
 """Several frames of one annulus (a 4D series): from files or a folder of files.
 
-Each frame is read by :func:`mvplan.io.load.load_annulus`, exactly as a single file is, so a
+Each frame is read and built exactly as :func:`mvplan.io.load.load_annulus` reads a single file
+(:func:`~mvplan.io.read.read_curve`, then :func:`~mvplan.io.load.annulus_from_curve`), so a
 frame measures the same alone and in a series. A folder stands for every annulus file in it
 (a name ending in a suffix of :data:`mvplan.io.read.CURVE_READERS`), in natural order of the
 names (``f2`` before ``f10``); hidden files, plan files (``*.mvplan.json``) and side files
@@ -29,7 +30,7 @@ from mvplan.geometry.annulus import Annulus
 from mvplan.geometry.ordering import cloud_order_if_unordered
 from mvplan.geometry.units import MM_PER_UNIT
 from mvplan.io._common import source_name
-from mvplan.io.load import annulus_from_curve, load_annulus
+from mvplan.io.load import annulus_from_curve
 from mvplan.io.read import CURVE_READERS, read_curve
 from mvplan.io.text_points import read_curve_frames_text
 from mvplan.io.types import CurveRead, FloatArray
@@ -153,22 +154,8 @@ def load_annulus_sequence(
     if len(paths) == 1 and (curves := multi_frame_curves(paths[0])) is not None:
         return _sequence_of_curves(curves, units, landmarks, papillary)
     files, order = frame_files(paths)
-    side = {"landmarks": landmarks, "papillary": papillary}
-    for what, given in side.items():
-        if given is not None and len(given) != len(files):
-            raise InputError(f"{len(given)} {what} files for {len(files)} frames")
-    annuli = []
-    points = []
-    for k, path in enumerate(files):
-        annulus = load_annulus(
-            path,
-            units=units,
-            landmarks=None if landmarks is None else landmarks[k],
-            papillary=None if papillary is None else papillary[k],
-        )
-        annuli.append(annulus)
-        points.append(_points_in_file_order(path, annulus))
-    return AnnulusSequence(tuple(annuli), tuple(points), order)
+    # Each file is read once: its curve makes the frame and gives its points in file order.
+    return _sequence_of_curves([read_curve(p) for p in files], units, landmarks, papillary, order)
 
 
 def multi_frame_curves(path: PathLike) -> list[CurveRead] | None:
@@ -192,8 +179,10 @@ def _sequence_of_curves(
     units: str | None,
     landmarks: Sequence[PathLike | None] | None,
     papillary: Sequence[PathLike | None] | None,
+    order: str | None = None,
 ) -> AnnulusSequence:
-    """The frames of one multi-frame file, each built as :func:`load_annulus` builds a file."""
+    """The frames of these curves (files or one multi-frame file), each built as
+    :func:`load_annulus` builds a file."""
     for what, given in {"landmarks": landmarks, "papillary": papillary}.items():
         if given is not None and len(given) != len(curves):
             raise InputError(f"{len(given)} {what} files for {len(curves)} frames")
@@ -207,10 +196,10 @@ def _sequence_of_curves(
             papillary=None if papillary is None else papillary[k],
         )
         annuli.append(annulus)
-        pts = np.asarray(curve.points, dtype=float) * MM_PER_UNIT[annulus.source.input_units]
-        points.append(pts if cloud_order_if_unordered(pts) is None else None)
-    names = ", ".join(c.source for c in curves)
-    return AnnulusSequence(tuple(annuli), tuple(points), f"as in the file: {names}")
+        points.append(_points_in_file_order(curve, annulus))
+    if order is None:
+        order = "as in the file: " + ", ".join(c.source for c in curves)
+    return AnnulusSequence(tuple(annuli), tuple(points), order)
 
 
 def frame_files(paths: Sequence[PathLike]) -> tuple[list[Path], str]:
@@ -237,13 +226,10 @@ def frame_files(paths: Sequence[PathLike]) -> tuple[list[Path], str]:
     return [Path(p) for p in paths], "as given"
 
 
-def _points_in_file_order(path: Path, annulus: Annulus) -> FloatArray | None:
-    """The frame's input points in mm, if their order in the file is a curve order.
-
-    ``load_annulus`` keeps only the resampled curve; the point-order correspondence needs the
-    points as listed, so the (small) file is read a second time by the same reader.
-    """
-    curve = read_curve(path)
+def _points_in_file_order(curve: CurveRead, annulus: Annulus) -> FloatArray | None:
+    """The frame's input points in mm, if their order in the file is a curve order
+    (``load_annulus`` keeps only the resampled curve; the point-order correspondence needs
+    the points as listed)."""
     if not curve.ordered:
         return None
     pts = np.asarray(curve.points, dtype=float) * MM_PER_UNIT[annulus.source.input_units]

@@ -29,6 +29,7 @@ from typing import Any
 import jsonschema
 
 from mvplan.errors import InputError
+from mvplan.rings.spec import sold_size
 
 __all__ = [
     "DEVICE_TYPES",
@@ -120,11 +121,7 @@ class PercutaneousFamily:
         InputError
             A size not sold, a negative cinch, or one beyond what the device allows.
         """
-        matches = [s for s in self.sizes_mm if abs(s - size_mm) < 0.01]
-        if not matches:
-            sold = ", ".join(f"{s:g}" for s in self.sizes_mm)
-            raise InputError(f"{self.id}: size {size_mm:g} mm is not sold (sizes: {sold})")
-        size = matches[0]
+        size = sold_size(self.id, self.sizes_mm, size_mm)
         limit = self.cinch_limit_mm(size)
         if not 0.0 <= cinch_mm <= limit + 1e-9:
             raise InputError(

@@ -224,10 +224,7 @@ class RingFamily:
         InputError
             A size not sold, or an adjustment outside the device's range.
         """
-        matches = [s for s in self.sizes_mm if abs(s - size_mm) < 0.01]
-        if not matches:
-            sold = ", ".join(f"{s:g}" for s in self.sizes_mm)
-            raise InputError(f"{self.id}: size {size_mm:g} mm is not sold (sizes: {sold})")
+        size = sold_size(self.id, self.sizes_mm, size_mm)
         if adjustment_mm != 0.0:
             if self.adjustable_ap_mm is None:
                 raise InputError(f"{self.id}: the device is not adjustable")
@@ -237,7 +234,22 @@ class RingFamily:
                     f"{self.id}: adjustment {adjustment_mm:g} mm is outside the device's "
                     f"range {low:g} to {high:g} mm"
                 )
-        return RingSpec(self, matches[0], float(adjustment_mm))
+        return RingSpec(self, size, float(adjustment_mm))
+
+
+def sold_size(family_id: str, sizes_mm: tuple[float, ...], size_mm: float) -> float:
+    """The size sold that ``size_mm`` names (within 0.01 mm), mm.
+
+    Raises
+    ------
+    InputError
+        No size sold is that close; the message lists the sizes.
+    """
+    for sold in sizes_mm:
+        if abs(sold - size_mm) < 0.01:
+            return sold
+    listed = ", ".join(f"{s:g}" for s in sizes_mm)
+    raise InputError(f"{family_id}: size {size_mm:g} mm is not sold (sizes: {listed})")
 
 
 @dataclass(frozen=True)
