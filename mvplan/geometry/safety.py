@@ -27,7 +27,11 @@ import numpy.typing as npt
 
 from mvplan.errors import InputError
 from mvplan.geometry.annulus import Annulus
-from mvplan.geometry.coronary import distinct_points, nearest_annulus_points
+from mvplan.geometry.coronary import (
+    distinct_points,
+    nearest_annulus_points,
+    resample_polyline,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -108,12 +112,7 @@ def artery_from_points(
     """
     pts = distinct_points(points_valve, source, "artery path")
     # Judge the distance on points spread evenly along the artery, not on the user's clicks.
-    steps = np.linalg.norm(np.diff(pts, axis=0), axis=1)
-    s = np.concatenate([[0.0], np.cumsum(steps)])
-    even = np.column_stack(
-        [np.interp(np.linspace(0.0, s[-1], 200), s, pts[:, k]) for k in range(3)]
-    )
-    _, distance = nearest_annulus_points(annulus, even)
+    _, distance = nearest_annulus_points(annulus, resample_polyline(pts, 1.0))
     median = float(np.median(distance))
     if median > MAX_ARTERY_DISTANCE_MM:
         raise InputError(
