@@ -134,6 +134,7 @@ def device_plan(
     threshold_mm: float = DEFAULT_COMPRESSION_THRESHOLD_MM,
     papillary: PathLike | None = None,
     name: str = "",
+    distal_anchor_mm: float = 0.0,
 ) -> Plan:
     """A plan with a percutaneous device (as ``mvplan plan --ring DEVICE --size S --cinch C``).
 
@@ -153,6 +154,9 @@ def device_plan(
         The circumflex artery, for :func:`safety`.
     threshold_mm : float
         Compression is flagged below this device-artery distance, mm.
+    distal_anchor_mm : float
+        Where a coronary-sinus device sits: its distal anchor this far back along the vein
+        from the path's distal end, mm.
     """
     family = load_catalogue().device(device)
     cinch_mm = parse_cinch(cinch, size_mm)
@@ -174,6 +178,7 @@ def device_plan(
         threshold_mm=threshold_mm,
         papillary=tips,
         name=name,
+        distal_anchor_offset_mm=distal_anchor_mm,
     )
 
 

@@ -100,6 +100,13 @@ def add_plan_commands(
         "ostium=11,mid=17,distal=10.5,atrial=4 (defaults from Lansac 2008)",
     )
     device.add_argument(
+        "--distal-anchor",
+        type=float,
+        metavar="MM",
+        help="where a coronary-sinus device sits: its distal anchor this far back along the "
+        "vein from the path's distal end (default 0)",
+    )
+    device.add_argument(
         "--artery",
         metavar="FILE",
         help="circumflex artery centreline (open curve) for the safety geometry",
@@ -195,7 +202,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.ring.strip().lower() != NO_RING and catalogue.is_device(args.ring):
         return _cmd_plan_device(args, output, catalogue)
     device_options = _given(
-        args, "cinch", "cs_path", "cs_offsets", "artery", "compression_threshold"
+        args, "cinch", "cs_path", "cs_offsets", "distal_anchor", "artery", "compression_threshold"
     )
     if device_options:
         raise InputError(
@@ -313,8 +320,11 @@ def _cmd_plan_device(args: argparse.Namespace, output: Path, catalogue: Any) -> 
     if args.size is None:
         sold = ", ".join(f"{s:g}" for s in device.sizes_mm)
         raise InputError(f"--ring {device.id} needs --size (sold: {sold} mm)")
-    if device.type != "coronary-sinus" and (args.cs_path or args.cs_offsets):
-        raise InputError(f"{device.id} is anchored on the annulus: it takes no --cs-path")
+    if device.type != "coronary-sinus" and _given(args, "cs_path", "cs_offsets", "distal_anchor"):
+        raise InputError(
+            f"{device.id} is anchored on the annulus: it takes no --cs-path, --cs-offsets or "
+            "--distal-anchor"
+        )
     if args.cs_path and args.cs_offsets:
         raise InputError("give --cs-path or --cs-offsets (for the estimate), not both")
     cinch = 0.0 if args.cinch is None else parse_cinch(args.cinch, args.size)
@@ -344,6 +354,7 @@ def _cmd_plan_device(args: argparse.Namespace, output: Path, catalogue: Any) -> 
         threshold_mm=threshold,
         papillary=papillary,
         name=args.name,
+        distal_anchor_offset_mm=args.distal_anchor or 0.0,
     )
     plan = replace(plan, leaflets=leaflets)
     assert plan.ring is not None
@@ -360,6 +371,7 @@ def _cmd_plan_device(args: argparse.Namespace, output: Path, catalogue: Any) -> 
         "placement": None,
         "leaflets": asdict(leaflets),
         "cs_path": None if cs_path is None else _path_summary(cs_path),
+        "distal_anchor_mm": None if cs_path is None else plan.distal_anchor_offset_mm,
         "safety": None if safety is None else safety.to_dict(),
     }
     return _save_and_print(plan, output, summary, args)
@@ -430,7 +442,8 @@ def _plan_text(s: dict[str, Any]) -> str:
             d = path["distance_mm"]
             lines.append(
                 f"  coronary sinus    {path['source']}, {path['length_mm']:.1f} mm long, "
-                f"{d['min']:.1f}-{d['max']:.1f} mm from the annulus"
+                f"{d['min']:.1f}-{d['max']:.1f} mm from the annulus; distal anchor "
+                f"{s['distal_anchor_mm']:g} mm from its end"
             )
         if s.get("safety") is not None:
             lines.extend(_safety_lines(s["safety"], "as placed"))

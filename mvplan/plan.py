@@ -108,6 +108,9 @@ class Plan:
         The circumflex artery, for the safety geometry of a percutaneous device.
     safety_threshold_mm : float
         Device-artery distance below which compression is flagged, mm.
+    distal_anchor_offset_mm : float
+        Where a coronary-sinus device sits in ``cs_path``: its distal anchor this far back
+        from the path's distal end, mm (0: at the end).
     """
 
     annulus: Annulus
@@ -122,12 +125,17 @@ class Plan:
     cs_path: CSPath | None = None
     artery: ArteryPath | None = None
     safety_threshold_mm: float = DEFAULT_COMPRESSION_THRESHOLD_MM
+    distal_anchor_offset_mm: float = 0.0
 
     def __post_init__(self) -> None:
         if self.placement is not None and self.ring is None:
             raise InputError("a plan with a placement needs a ring")
         if self.placement is not None and self.ring is not None and self.ring.is_device:
             raise InputError("a percutaneous device takes no ring placement")
+        if not self.distal_anchor_offset_mm >= 0.0:
+            raise InputError(
+                f"the distal anchor offset must be >= 0 mm, got {self.distal_anchor_offset_mm}"
+            )
         if not self.safety_threshold_mm > 0.0:
             raise InputError(
                 f"the compression threshold must be > 0 mm, got {self.safety_threshold_mm}"

@@ -16,8 +16,8 @@ refused with a message saying so. Version 1 (written by mvplan 0.1.0) had no rin
 the migration takes it from this machine's catalogue, and refuses a ring the catalogue lacks.
 Version 3 added the leaflet dimensions of the closure simulation (a version 2 file gets the
 defaults). Version 4 added percutaneous devices (a ring entry whose definition is a device's),
-the coronary-sinus path, the circumflex artery and the compression threshold (a version 3 file
-has none of them and the default threshold).
+the coronary-sinus path and where the device sits in it, the circumflex artery and the
+compression threshold (a version 3 file has none of them and the defaults).
 
 Writing goes to a temporary file in the same folder, is flushed to disk, and then renamed over
 the target: a crash leaves the old file or the new one, never half of one.
@@ -84,6 +84,7 @@ def plan_to_document(plan: Plan, catalogue: Catalogue | None = None) -> dict[str
         "cs_path": None,
         "artery": None,
         "safety_threshold_mm": plan.safety_threshold_mm,
+        "distal_anchor_offset_mm": plan.distal_anchor_offset_mm,
     }
     if plan.cs_path is not None:
         doc["cs_path"] = {
@@ -170,6 +171,7 @@ def plan_from_document(doc: Any, source: str = "") -> Plan:
         cs_path=_cs_path_from(doc.get("cs_path"), annulus),
         artery=_artery_from(doc.get("artery")),
         safety_threshold_mm=doc.get("safety_threshold_mm", DEFAULT_COMPRESSION_THRESHOLD_MM),
+        distal_anchor_offset_mm=doc.get("distal_anchor_offset_mm", 0.0),
     )
 
 

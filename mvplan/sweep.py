@@ -192,6 +192,7 @@ def _solved_case(
             cs_path=vein,
             artery=base.artery,
             safety_threshold_mm=base.safety_threshold_mm,
+            distal_anchor_offset_mm=base.distal_anchor_offset_mm if vein else 0.0,
         )
     result = simulate_plan(plan, spec=made.spec)
     closure = simulate_closure(plan, result, model=state["model"], native=state["native"])

@@ -201,11 +201,13 @@ def device_plan(
     threshold_mm: float = DEFAULT_COMPRESSION_THRESHOLD_MM,
     papillary: PapillaryTips | None = None,
     name: str = "",
+    distal_anchor_offset_mm: float = 0.0,
 ) -> Plan:
     """A plan with a percutaneous device at ``size_mm`` cinched by ``cinch_mm``.
 
     A coronary-sinus device lies in ``cs_path`` (default: estimated from the posterior
-    annulus, :func:`mvplan.geometry.coronary.estimate_cs_path`); a band takes no path.
+    annulus, :func:`mvplan.geometry.coronary.estimate_cs_path`), its distal anchor
+    ``distal_anchor_offset_mm`` back from the path's distal end; a band takes neither.
 
     Raises
     ------
@@ -215,12 +217,18 @@ def device_plan(
     spec = device.spec(size_mm, cinch_mm)
     if device.type == CS_DEVICE:
         cs_path = cs_path or estimate_cs_path(annulus)
-        if spec.size_mm > cs_path.length_mm:
+        if spec.size_mm + distal_anchor_offset_mm > cs_path.length_mm:
+            beyond = (
+                f" beyond the distal anchor's {distal_anchor_offset_mm:g} mm"
+                if distal_anchor_offset_mm
+                else ""
+            )
             raise InputError(
                 f"{device.id} {spec.size_mm:g} mm is longer than the coronary-sinus path "
-                f"({cs_path.length_mm:.1f} mm, {cs_path.source}): choose a shorter device"
+                f"({cs_path.length_mm:.1f} mm, {cs_path.source}){beyond}: choose a shorter "
+                "device"
             )
-    elif cs_path is not None:
+    elif cs_path is not None or distal_anchor_offset_mm:
         raise InputError(f"{device.id} is anchored on the annulus: it takes no coronary-sinus path")
     choice = RingChoice(device.id, float(spec.size_mm), float(spec.cinch_mm), device)
     return Plan(
@@ -231,6 +239,7 @@ def device_plan(
         cs_path=cs_path,
         artery=artery,
         safety_threshold_mm=threshold_mm,
+        distal_anchor_offset_mm=float(distal_anchor_offset_mm),
     )
 
 
@@ -260,7 +269,10 @@ def device_as_placed(plan: Plan) -> PlacedDevice:
         raise InputError("the plan has no percutaneous device")
     path = _vein_of(plan, spec)
     return placed_device(
-        plan.annulus, spec, cs_path_valve=None if path is None else path.points_valve
+        plan.annulus,
+        spec,
+        cs_path_valve=None if path is None else path.points_valve,
+        distal_offset_mm=plan.distal_anchor_offset_mm,
     )
 
 
@@ -360,6 +372,7 @@ def _solve_device(
         plan.annulus,
         spec,
         cs_path_valve=None if path is None else path.points_valve,
+        distal_offset_mm=plan.distal_anchor_offset_mm,
         annulus_nodes=annulus_nodes,
         rtol=plan.solver.rtol,
         max_iterations=plan.solver.max_iterations,

@@ -154,3 +154,37 @@ def test_a_sweep_over_cinches_gives_a_row_each(capsys) -> None:
 )
 def test_sweep_device_errors(capsys, options, message) -> None:
     assert message in error_of(capsys, "sweep", FMR, *options)
+
+
+def test_the_distal_anchor_can_sit_back_in_the_vein(tmp_path, capsys) -> None:
+    """--distal-anchor moves the device along the vein: its anchors move toward the ostium
+    by that much, the plan file keeps it, and a device that no longer fits is refused."""
+    at_end, back = tmp_path / "end.mvplan.json", tmp_path / "back.mvplan.json"
+    common = ("plan", FMR, "--ring", "carillon-like", "--size", "60", "--cinch", "10%")
+    common += ("--cs-path", CS_PATH)
+    run_json(capsys, *common, "-o", str(at_end))
+    out = run_json(capsys, *common, "--distal-anchor", "20", "-o", str(back))
+    assert out["distal_anchor_mm"] == 20.0
+    assert load_plan(back).distal_anchor_offset_mm == 20.0
+    from mvplan.workflow import device_as_placed
+
+    end, moved = device_as_placed(load_plan(at_end)), device_as_placed(load_plan(back))
+    path = load_plan(back).cs_path.points_valve
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+
+    def arc_of(point: np.ndarray) -> float:
+        return float(arc[np.argmin(np.linalg.norm(path - point, axis=1))])
+
+    for k in range(2):  # distal, proximal: both 20 mm further from the distal end
+        shift = arc_of(end.anchors_valve[k]) - arc_of(moved.anchors_valve[k])
+        assert shift == pytest.approx(20.0, abs=1.5)
+    a = run_json(capsys, "simulate", str(at_end), "--no-closure")["annuloplasty"]["device"]
+    b = run_json(capsys, "simulate", str(back), "--no-closure")["annuloplasty"]["device"]
+    assert a["anchors"][0]["point_after_valve_mm"] != b["anchors"][0]["point_after_valve_mm"]
+    err = error_of(capsys, *common, "--distal-anchor", "60", "-o", str(tmp_path / "x.json"))
+    assert "longer than the coronary-sinus path" in err and "distal anchor" in err
+    err = error_of(
+        capsys, "plan", FMR, "--ring", "cardioband-like", "--size", "80", "--distal-anchor",
+        "5", "-o", str(tmp_path / "y.json"),
+    )  # fmt: skip
+    assert "--distal-anchor" in err

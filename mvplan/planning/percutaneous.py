@@ -249,6 +249,7 @@ def simulate_percutaneous(
     spec: DeviceSpec,
     *,
     cs_path_valve: FloatArray | None = None,
+    distal_offset_mm: float = 0.0,
     tissue: TissueModel | None = None,
     coupling: CouplingModel | None = None,
     annulus_nodes: int | None = None,
@@ -270,6 +271,9 @@ def simulate_percutaneous(
         The coronary-sinus centreline in the valve frame, ordered from the ostium (proximal)
         to the great cardiac vein (distal). Required for a coronary-sinus device, ignored for
         a band.
+    distal_offset_mm : float
+        Where a coronary-sinus device sits: its distal anchor this far back (along the vein)
+        from the distal end of the path, mm (0: at the end).
     tissue : TissueModel, optional
     coupling : CouplingModel, optional
         The vein and the tissue between it and the annulus (coronary-sinus devices).
@@ -289,7 +293,7 @@ def simulate_percutaneous(
     body = annulus_tissue(annulus, tissue, annulus_nodes)
     pre = measure(annulus) if pre is None else pre
     coupling = (coupling or CouplingModel()) if spec.type == CS_DEVICE else None
-    model = _device_model(annulus, body, spec, cs_path_valve, coupling)
+    model = _device_model(annulus, body, spec, cs_path_valve, coupling, distal_offset_mm)
     energy = Sum([*body.terms, *model.terms])
     x = np.vstack([body.native, model.nodes])
     # The residual scale: the out-of-balance force the moment the whole cinch is applied (the
@@ -347,10 +351,13 @@ def placed_device(
     spec: DeviceSpec,
     *,
     cs_path_valve: FloatArray | None = None,
+    distal_offset_mm: float = 0.0,
     annulus_nodes: int | None = None,
 ) -> PlacedDevice:
     """The device's model nodes as placed, without solving or measuring anything (what the
     safety geometry and the exports need of a plan not simulated yet).
+
+    ``distal_offset_mm`` as :func:`simulate_percutaneous`.
 
     Raises
     ------
@@ -360,7 +367,7 @@ def placed_device(
     """
     body = annulus_tissue(annulus, TissueModel(), annulus_nodes)
     coupling = CouplingModel() if spec.type == CS_DEVICE else None
-    model = _device_model(annulus, body, spec, cs_path_valve, coupling)
+    model = _device_model(annulus, body, spec, cs_path_valve, coupling, distal_offset_mm)
     x = np.vstack([body.native, model.nodes])
     names, anchor_nodes = _anchors(model)
     return PlacedDevice(
@@ -374,6 +381,7 @@ def _device_model(
     spec: DeviceSpec,
     cs_path_valve: FloatArray | None,
     coupling: CouplingModel | None,
+    distal_offset_mm: float = 0.0,
 ) -> _DeviceModel:
     """The coronary-sinus device's or the band's nodes and terms."""
     if spec.type != CS_DEVICE:
@@ -381,7 +389,7 @@ def _device_model(
     if cs_path_valve is None:
         raise InputError(f"{spec.family.id} needs a coronary-sinus path")
     assert coupling is not None
-    return _cs_model(body, spec, np.asarray(cs_path_valve, float), coupling)
+    return _cs_model(body, spec, np.asarray(cs_path_valve, float), coupling, distal_offset_mm)
 
 
 def _anchors(model: _DeviceModel) -> tuple[tuple[str, ...], npt.NDArray[np.int64]]:
@@ -413,26 +421,44 @@ class _DeviceModel:
 
 
 def _cs_model(
-    body: AnnulusTissue, spec: DeviceSpec, path: FloatArray, coupling: CouplingModel
+    body: AnnulusTissue,
+    spec: DeviceSpec,
+    path: FloatArray,
+    coupling: CouplingModel,
+    distal_offset_mm: float = 0.0,
 ) -> _DeviceModel:
-    """The vein along ``path``, its coupling to the annulus and the device's ribbon."""
+    """The vein along ``path``, its coupling to the annulus and the device's ribbon, its
+    distal anchor ``distal_offset_mm`` back from the distal end of the path."""
     if path.ndim != 2 or path.shape[1] != 3 or path.shape[0] < 2 or not np.isfinite(path).all():
         raise InputError("the coronary-sinus path must be at least 2 finite points (m, 3)")
     s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
     length = float(s[-1])
-    if spec.size_mm > length - 1e-6:
+    if not (np.isfinite(distal_offset_mm) and distal_offset_mm >= 0.0):
+        raise InputError(f"the distal anchor offset must be >= 0 mm, got {distal_offset_mm!r}")
+    if spec.size_mm + distal_offset_mm > length - 1e-6:
+        where = f", distal anchor {distal_offset_mm:g} mm from its end" if distal_offset_mm else ""
         raise InputError(
             f"{spec.family.id} {spec.size_mm:g} mm is longer than the coronary-sinus path "
-            f"({length:.1f} mm): choose a shorter device or a longer path"
+            f"({length:.1f} mm{where}): choose a shorter device or a longer path"
         )
-    # Distal anchor at the distal end of the path (deep in the great cardiac vein), proximal
-    # anchor the device's length back toward the ostium; nodes land on both anchors.
-    proximal_s = length - spec.size_mm
-    span = np.linspace(proximal_s, length, int(np.ceil(spec.size_mm / VEIN_SPACING_MM)) + 1)
+    # Distal anchor deep in the great cardiac vein (the distal end of the path, or the offset
+    # back from it), proximal anchor the device's length back toward the ostium; nodes land
+    # on both anchors, and the vein goes on beyond them.
+    distal_s = length - distal_offset_mm
+    proximal_s = distal_s - spec.size_mm
+    span = np.linspace(proximal_s, distal_s, int(np.ceil(spec.size_mm / VEIN_SPACING_MM)) + 1)
     before = np.linspace(0.0, proximal_s, max(2, int(np.ceil(proximal_s / VEIN_SPACING_MM)) + 1))
-    stations = np.concatenate([before[:-1], span]) if proximal_s > 1e-9 else span
+    beyond = np.linspace(
+        distal_s, length, max(2, int(np.ceil(distal_offset_mm / VEIN_SPACING_MM)) + 1)
+    )
+    stations = span
+    if proximal_s > 1e-9:
+        stations = np.concatenate([before[:-1], stations])
+    if distal_offset_mm > 1e-9:
+        stations = np.concatenate([stations, beyond[1:]])
     vein = np.stack([np.interp(stations, s, path[:, c]) for c in range(3)], axis=1)
-    first_device = stations.size - span.size
+    first_device = before.size - 1 if proximal_s > 1e-9 else 0
+    device = slice(first_device, first_device + span.size)
     n = body.n
     m = vein.shape[0]
     ids = n + np.arange(m)
@@ -458,8 +484,7 @@ def _cs_model(
         stiffness,
         offset=native_gap,
     )
-    chain = ids[first_device:]
-    wire = _Wire(chain, vein[first_device:], spec, sliding=False)
+    wire = _Wire(ids[device], vein[device], spec, sliding=False)
     terms = (
         Springs(
             np.stack([ids[:-1], ids[1:]], axis=1),
