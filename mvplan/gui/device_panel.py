@@ -6,7 +6,9 @@ Two groups:
   four offsets of an estimated path (:class:`~mvplan.geometry.coronary.CSOffsets`: the
   CS-to-annulus distance at the ostium, mid-CS and distal end, and its atrial part). Editing
   one estimates the path again from all four: one document call, one undo step. *Open...*
-  reads a traced path instead (File > Open coronary-sinus path).
+  reads a traced path instead (File > Open coronary-sinus path). *Distal anchor*: how far
+  back from the vein's distal end a coronary-sinus device's distal anchor sits (one undo
+  step; a device that no longer fits in the vein is refused with a message).
 - **Circumflex artery**: the artery's file, the compression threshold (mm, one undo step
   per edit), and the safety figures of the device on show (closest distance, crossings) with
   the warning in red (:meth:`~mvplan.gui.document.PlanDocument.safety`).
@@ -91,6 +93,18 @@ class DevicePanel(QWidget):
             spin.valueChanged.connect(lambda _v, n=name: self._offset_edited(n))
             self.offsets[name] = spin
             form.addRow(label, spin)
+        self.distal_anchor = QDoubleSpinBox(self)
+        self.distal_anchor.setObjectName("distalAnchor")
+        self.distal_anchor.setRange(0.0, 60.0)
+        self.distal_anchor.setDecimals(1)
+        self.distal_anchor.setSingleStep(1.0)
+        self.distal_anchor.setSuffix(" mm")
+        self.distal_anchor.setKeyboardTracking(False)
+        self.distal_anchor.setToolTip(
+            "How far back from the vein's distal end the device's distal anchor sits"
+        )
+        self.distal_anchor.valueChanged.connect(self._distal_anchor_edited)
+        form.addRow("Distal anchor", self.distal_anchor)
         self.open_path_button = QPushButton("Open path…", self)
         self.open_path_button.setToolTip("Read a traced coronary-sinus centreline (CSV, markups)")
         if open_cs_path is not None:
@@ -163,6 +177,8 @@ class DevicePanel(QWidget):
         for widget in (*self.offsets.values(), self.open_path_button, self.open_artery_button):
             widget.setEnabled(has_plan)
         self.threshold.setEnabled(has_plan)
+        family = self.document.device_family
+        self.distal_anchor.setEnabled(family is not None and family.type == "coronary-sinus")
         self._updating = True
         try:
             path = None if plan is None else plan.cs_path
@@ -171,6 +187,7 @@ class DevicePanel(QWidget):
                     spin.setValue(getattr(path.offsets, name))
             if plan is not None:
                 self.threshold.setValue(plan.safety_threshold_mm)
+                self.distal_anchor.setValue(plan.distal_anchor_offset_mm)
         finally:
             self._updating = False
         if plan is None:
@@ -220,6 +237,15 @@ class DevicePanel(QWidget):
             return
         try:
             self.document.set_cs_offsets(self.current_offsets())
+        except MvplanError as exc:
+            self._report(exc)
+            self.refresh()
+
+    def _distal_anchor_edited(self, value: float) -> None:
+        if self._updating or self.document.plan is None:
+            return
+        try:
+            self.document.set_distal_anchor(float(value))
         except MvplanError as exc:
             self._report(exc)
             self.refresh()

@@ -541,6 +541,7 @@ class PlanDocument:
                     threshold_mm=plan.safety_threshold_mm,
                     papillary=plan.papillary,
                     name=plan.name,
+                    distal_anchor_offset_mm=plan.distal_anchor_offset_mm if is_cs else 0.0,
                 )
             except InputError as exc:
                 error = exc
@@ -573,6 +574,18 @@ class PlanDocument:
         o = offsets
         text = f"CS offsets {o.ostium_mm:g}/{o.mid_mm:g}/{o.distal_mm:g} mm, atrial {o.atrial_mm:g}"
         self._commit(replace(plan, cs_path=path, results=None), text)
+
+    def set_distal_anchor(self, offset_mm: float) -> None:
+        """Put the coronary-sinus device's distal anchor ``offset_mm`` back from the vein's
+        distal end (the device moves toward the ostium; the vein beyond it stays)."""
+        plan = self._need_plan()
+        offset_mm = float(offset_mm)
+        if abs(offset_mm - plan.distal_anchor_offset_mm) < 1e-9:
+            return
+        candidate = replace(plan, distal_anchor_offset_mm=offset_mm, results=None)
+        path = plan.cs_path or estimate_cs_path(plan.annulus)
+        self._check_device_path(candidate, path)
+        self._commit(candidate, f"Distal anchor {offset_mm:g} mm back")
 
     def load_cs_path(self, path: str | Path) -> None:
         """Give the coronary-sinus centreline from a file (:func:`mvplan.io.paths.load_cs_path`)."""
@@ -626,7 +639,14 @@ class PlanDocument:
         family = self.device_family
         if family is None or family.type != "coronary-sinus" or plan.ring is None:
             return
-        device_plan(plan.annulus, family, plan.ring.size_mm, plan.ring.adjustment_mm, cs_path=path)
+        device_plan(
+            plan.annulus,
+            family,
+            plan.ring.size_mm,
+            plan.ring.adjustment_mm,
+            cs_path=path,
+            distal_anchor_offset_mm=plan.distal_anchor_offset_mm,
+        )
 
     def _commit_same_mechanics(self, plan: Plan, text: str) -> None:
         """Commit a change that leaves the solve as it was (the artery, the threshold): the

@@ -126,6 +126,44 @@ def test_choose_cinch_safety_offsets_undo_save(qtbot, window, tmp_path: Path) ->
     assert _ap(window) == pytest.approx(ap14, abs=1e-3)
 
 
+def test_distal_anchor_moves_the_device_along_the_vein(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    doc = window.document
+    _choose_carillon(qtbot, window)
+    spin = window.device_panel.distal_anchor
+    assert spin.isEnabled() and spin.value() == 0.0
+    _set_spin(qtbot, window.catalogue_panel.cinch_spin, "14")
+    wait_preview(qtbot, window)
+    at_end = _ap(window)
+    _set_spin(qtbot, spin, "8")
+    assert doc.plan.distal_anchor_offset_mm == pytest.approx(8.0)
+    assert doc.undo_text() == "Distal anchor 8 mm back"
+    wait_preview(qtbot, window)
+    assert doc.preview.result.device is not None
+    moved = _ap(window)
+    assert abs(moved - at_end) > 0.1  # the device pulls on another stretch of annulus
+    # Another cinch keeps the anchor where it is.
+    _set_spin(qtbot, window.catalogue_panel.cinch_spin, "10")
+    assert doc.plan.distal_anchor_offset_mm == pytest.approx(8.0)
+    # An anchor so far back that the device no longer fits: a message, the plan unchanged.
+    history = len(doc.history)
+    _set_spin(qtbot, spin, "55")
+    assert "longer than the coronary-sinus path" in window.messages[-1]
+    assert len(doc.history) == history and doc.plan.distal_anchor_offset_mm == pytest.approx(8.0)
+    assert spin.value() == pytest.approx(8.0)
+    doc.undo()  # the cinch
+    doc.undo()  # the anchor
+    assert doc.plan.distal_anchor_offset_mm == 0.0 and spin.value() == 0.0
+    wait_preview(qtbot, window)
+    # A band is anchored on the annulus: no distal anchor to move.
+    panel = window.catalogue_panel
+    panel.type_filter.setCurrentText("Transcatheter band")
+    click_family(qtbot, panel.tree, "cardioband-like")
+    qtbot.mouseClick(panel.place_button, Qt.MouseButton.LeftButton)
+    assert doc.plan.ring.family == "cardioband-like"
+    assert not spin.isEnabled()
+    wait_preview(qtbot, window)
+
+
 def test_open_cs_path_and_bad_files_keep_the_plan(qtbot, window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     doc = window.document
     _choose_carillon(qtbot, window)
