@@ -14,15 +14,12 @@ and measuring the reshaped annulus.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import resource
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+from solve_record import case_main, solve_record
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "assets" / "samples" / "fmr_annulus.csv"
@@ -56,34 +53,23 @@ def run_case(name: str, repeats: int) -> dict[str, object]:
         total_ms.append(1e3 * (time.perf_counter() - t0))
         solve_ms.append(result.solve.time_ms)
         iterations.append(result.solve.iterations)
-    solve, total = np.array(solve_ms[1:]), np.array(total_ms[1:])
     assert result.device is not None
-    return {
-        "name": name,
-        "median_ms": round(float(np.median(solve)), 3),
-        "p90_ms": round(float(np.percentile(solve, 90)), 3),
-        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
-        "params": {
-            "device": f"{family_id} {size:g} mm, cinch {spec.cinch_mm:g} mm",
-            "annulus_nodes": int(result.annulus_before_valve.shape[0]),
-            "device_nodes": int(result.ring_before_valve.shape[0]),
-            "newton_iterations": int(np.median(iterations[1:])),
-            "relative_residual": float(result.solve.residual),
-            "wire_tension_n": round(result.device.wire_tension_n, 4),
-            "total_median_ms": round(float(np.median(total)), 3),
-            "total_p90_ms": round(float(np.percentile(total, 90)), 3),
-            "repeats": repeats,
-        },
-    }
+    return solve_record(
+        name,
+        solve_ms,
+        total_ms,
+        iterations,
+        repeats,
+        device=f"{family_id} {size:g} mm, cinch {spec.cinch_mm:g} mm",
+        annulus_nodes=int(result.annulus_before_valve.shape[0]),
+        device_nodes=int(result.ring_before_valve.shape[0]),
+        relative_residual=float(result.solve.residual),
+        wire_tension_n=round(result.device.wire_tension_n, 4),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--case", choices=CASES, required=True)
-    parser.add_argument("--repeats", type=int, default=11)
-    args = parser.parse_args(argv)
-    print(json.dumps(run_case(args.case, args.repeats)))
-    return 0
+    return case_main(__doc__ or "", CASES, run_case, 11, argv)
 
 
 if __name__ == "__main__":

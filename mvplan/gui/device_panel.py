@@ -56,6 +56,21 @@ def safety_lines(safety: Safety) -> list[str]:
     ]
 
 
+def _mm_spin(
+    parent: QWidget, name: str, limits: tuple[float, float], step: float, tip: str
+) -> QDoubleSpinBox:
+    """A length field in mm to a tenth, committed on Return or focus loss (not per key)."""
+    spin = QDoubleSpinBox(parent)
+    spin.setObjectName(name)
+    spin.setRange(*limits)
+    spin.setDecimals(1)
+    spin.setSingleStep(step)
+    spin.setSuffix(" mm")
+    spin.setKeyboardTracking(False)
+    spin.setToolTip(tip)
+    return spin
+
+
 class DevicePanel(QWidget):
     """The coronary-sinus path and the artery's safety (module docstring)."""
 
@@ -81,27 +96,17 @@ class DevicePanel(QWidget):
         form.setVerticalSpacing(3)
         defaults = CSOffsets()
         for name, label, tip in OFFSET_FIELDS:
-            spin = QDoubleSpinBox(self)
-            spin.setObjectName(f"cs_{name}")
-            spin.setRange(0.5, 40.0)
-            spin.setDecimals(1)
-            spin.setSingleStep(0.5)
-            spin.setSuffix(" mm")
-            spin.setKeyboardTracking(False)
-            spin.setToolTip(tip)
+            spin = _mm_spin(self, f"cs_{name}", (0.5, 40.0), 0.5, tip)
             spin.setValue(getattr(defaults, name))
             spin.valueChanged.connect(lambda _v, n=name: self._offset_edited(n))
             self.offsets[name] = spin
             form.addRow(label, spin)
-        self.distal_anchor = QDoubleSpinBox(self)
-        self.distal_anchor.setObjectName("distalAnchor")
-        self.distal_anchor.setRange(0.0, 60.0)
-        self.distal_anchor.setDecimals(1)
-        self.distal_anchor.setSingleStep(1.0)
-        self.distal_anchor.setSuffix(" mm")
-        self.distal_anchor.setKeyboardTracking(False)
-        self.distal_anchor.setToolTip(
-            "How far back from the vein's distal end the device's distal anchor sits"
+        self.distal_anchor = _mm_spin(
+            self,
+            "distalAnchor",
+            (0.0, 60.0),
+            1.0,
+            "How far back from the vein's distal end the device's distal anchor sits",
         )
         self.distal_anchor.valueChanged.connect(self._distal_anchor_edited)
         form.addRow("Distal anchor", self.distal_anchor)
@@ -123,14 +128,13 @@ class DevicePanel(QWidget):
         self.artery_label = QLabel("")
         self.artery_label.setObjectName("arteryInfo")
         self.artery_label.setWordWrap(True)
-        self.threshold = QDoubleSpinBox(self)
-        self.threshold.setObjectName("safetyThreshold")
-        self.threshold.setRange(0.1, 20.0)
-        self.threshold.setDecimals(1)
-        self.threshold.setSingleStep(0.5)
-        self.threshold.setSuffix(" mm")
-        self.threshold.setKeyboardTracking(False)
-        self.threshold.setToolTip("Compression is flagged where the artery comes closer than this")
+        self.threshold = _mm_spin(
+            self,
+            "safetyThreshold",
+            (0.1, 20.0),
+            0.5,
+            "Compression is flagged where the artery comes closer than this",
+        )
         self.threshold.valueChanged.connect(self._threshold_edited)
         self.figures = QLabel("")
         self.figures.setObjectName("safetyFigures")
@@ -233,28 +237,20 @@ class DevicePanel(QWidget):
         return CSOffsets(**{name: spin.value() for name, spin in self.offsets.items()})
 
     def _offset_edited(self, _name: str) -> None:
-        if self._updating or self.document.plan is None:
-            return
-        try:
-            self.document.set_cs_offsets(self.current_offsets())
-        except MvplanError as exc:
-            self._report(exc)
-            self.refresh()
+        self._apply(lambda: self.document.set_cs_offsets(self.current_offsets()))
 
     def _distal_anchor_edited(self, value: float) -> None:
-        if self._updating or self.document.plan is None:
-            return
-        try:
-            self.document.set_distal_anchor(float(value))
-        except MvplanError as exc:
-            self._report(exc)
-            self.refresh()
+        self._apply(lambda: self.document.set_distal_anchor(float(value)))
 
     def _threshold_edited(self, value: float) -> None:
+        self._apply(lambda: self.document.set_safety_threshold(float(value)))
+
+    def _apply(self, change: Callable[[], object]) -> None:
+        """Make a field's edit to the plan; on refusal say why and show the plan as it is."""
         if self._updating or self.document.plan is None:
             return
         try:
-            self.document.set_safety_threshold(float(value))
+            change()
         except MvplanError as exc:
             self._report(exc)
             self.refresh()
