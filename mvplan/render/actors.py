@@ -278,7 +278,9 @@ def scalar_bar(
 ) -> vtkScalarBarActor:
     """A vertical colour legend with its lower-left corner at normalised viewport
     ``position``; the title is broken over two lines (VTK lays out vertical bars cleanly,
-    horizontal ones crowd the title into the tick labels)."""
+    horizontal ones crowd the title into the tick labels). The legend is a fifth of the
+    viewport wide (at most 130 px), wider than its bar and labels, because VTK centres the
+    title over that width: a narrower one let a two-word title run off the viewport's edge."""
     bar = vtkScalarBarActor()
     bar.SetLookupTable(ctf)
     bar.SetTitle(_two_lines(title))
@@ -286,11 +288,11 @@ def scalar_bar(
     bar.SetNumberOfLabels(labels)
     bar.SetLabelFormat(label_format)
     bar.SetPosition(*position)
-    bar.SetWidth(0.12)
+    bar.SetWidth(0.2)
     bar.SetHeight(0.42)
     bar.SetMaximumWidthInPixels(130)
     bar.SetMaximumHeightInPixels(340)
-    bar.SetBarRatio(0.22)
+    bar.SetBarRatio(0.13)
     bar.SetTextPositionToSucceedScalarBar()
     bar.SetTextPad(4)
     bar.SetVerticalTitleSeparation(8)

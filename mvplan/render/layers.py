@@ -286,7 +286,7 @@ class ResultLayer:
         self.ring.actor.GetProperty().SetOpacity(RESULT_RING_OPACITY)
         self.stitches = LineTubes(theme.suture, STITCH_RADIUS_MM, sides=10)
         self.warnings = LabelSet(WARNING_COLOUR, 14, bold=True)
-        self.bar = scalar_bar(self.force_ctf, FORCE_TITLE, theme.text, (0.87, 0.05))
+        self.bar = scalar_bar(self.force_ctf, FORCE_TITLE, theme.text, (0.78, 0.05))
         self.ring_points: FloatArray = np.zeros((0, 3))
         self.ring_half_width = 0.0
 
