@@ -503,7 +503,8 @@ class PlanDocument:
         one that fits this annulus. Without a cinch: the device's own when only its size
         changes (capped at the new size's limit), else :data:`DEFAULT_CINCH_PERCENT` of the
         size. A coronary-sinus device lies in the plan's CS path (estimated when there is
-        none); the path, the artery and the threshold are kept through any change.
+        none); the path, the distal anchor, the artery and the threshold are kept through any
+        change (a band ignores the path and the anchor).
         """
         plan = self._need_plan()
         old = self.device_family
