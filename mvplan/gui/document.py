@@ -584,8 +584,7 @@ class PlanDocument:
         if abs(offset_mm - plan.distal_anchor_offset_mm) < 1e-9:
             return
         candidate = replace(plan, distal_anchor_offset_mm=offset_mm, results=None)
-        path = plan.cs_path or estimate_cs_path(plan.annulus)
-        self._check_device_path(candidate, path)
+        self._check_device_path(candidate, plan.cs_path)
         self._commit(candidate, f"Distal anchor {offset_mm:g} mm back")
 
     def load_cs_path(self, path: str | Path) -> None:
@@ -635,8 +634,9 @@ class PlanDocument:
         value = None if measured is None else measured.values.get("posterior_length_mm")
         return None if value is None else float(value)
 
-    def _check_device_path(self, plan: Plan, path: CSPath) -> None:
-        """Raise InputError when the plan's coronary-sinus device does not fit ``path``."""
+    def _check_device_path(self, plan: Plan, path: CSPath | None) -> None:
+        """Raise InputError when the plan's coronary-sinus device does not fit ``path`` (None:
+        the path :func:`mvplan.workflow.device_plan` estimates)."""
         family = self.device_family
         if family is None or family.type != "coronary-sinus" or plan.ring is None:
             return
