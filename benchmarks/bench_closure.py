@@ -13,7 +13,8 @@ from the reference (the healthy valve closes; most of its iterations settle the 
 ``median_ms`` is ``ClosureResult.time_ms`` (the Newton solves: energies, assembly,
 factorisations, line searches, collision checks). ``params`` adds the Newton iterations, the
 share of the time spent in sparse factorisations, one factorisation's median time and the
-ratio of the solve's time to it, and the mesh size. ``peak_mb`` is the process's peak
+ratio of the solve's time to it, the Newton-CG directions and their conjugate-gradient steps,
+and the mesh size. ``peak_mb`` is the process's peak
 resident memory (``ru_maxrss``).
 """
 
@@ -79,7 +80,7 @@ def run_case(name: str, repeats: int) -> dict[str, object]:
             factor_times.append(time.perf_counter() - t)
 
     ldl.FreeLDL.factor = timed_factor  # type: ignore[method-assign]
-    times, iterations, shares, counts = [], [], [], []
+    times, iterations, shares, counts, cg = [], [], [], [], []
     for _ in range(repeats):
         factor_times.clear()
         began = time.perf_counter()
@@ -92,6 +93,13 @@ def run_case(name: str, repeats: int) -> dict[str, object]:
         iterations.append(result.iterations)
         shares.append(1e3 * sum(factor_times) / result.time_ms)
         counts.append(len(factor_times))
+        steps = [step for solve in result.solves for step in solve.history]
+        cg.append(
+            (
+                sum(step.hessian in ("newton-cg", "truncated-cg") for step in steps),
+                sum(step.cg_steps for step in steps),
+            )
+        )
     one_factor_ms = 1e3 * float(np.median(factor_times))
     median = float(np.median(times))
     return {
@@ -105,6 +113,8 @@ def run_case(name: str, repeats: int) -> dict[str, object]:
             "free_dofs": int(3 * model.free.sum()),
             "newton_iterations": int(np.median(iterations)),
             "factorisations": int(np.median(counts)),
+            "newton_cg_directions": int(np.median([c[0] for c in cg])),
+            "cg_steps": int(np.median([c[1] for c in cg])),
             "factorisation_share": round(float(np.median(shares)), 3),
             "one_factorisation_ms": round(one_factor_ms, 2),
             "time_over_one_factorisation": round(median / one_factor_ms, 1),

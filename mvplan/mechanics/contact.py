@@ -208,6 +208,12 @@ class BarrierContact:
             if labels.shape != (self.n_nodes,):
                 raise ValueError(f"{labels.shape[0]} group labels for {self.n_nodes} nodes")
             self._mesh.can_collide = ipctk.make_vertex_patches_filter(labels[self.nodes])
+        # One thread: ipctk's parallel reductions sum in an order that depends on scheduling,
+        # and a contact solve amplifies those last-bit differences (measured on a cold
+        # repaired closure: 121 to 244 Newton iterations from one input, run to run). With
+        # one thread the same input gives the same answer; ipctk's share of a closure solve
+        # (collision sets, barrier Hessian, CCD) is about a sixth, so little is lost.
+        ipctk.set_num_threads(1)
         self._barrier = ipctk.BarrierPotential(self.dhat, 1.0, True)  # kappa applied here
         self._projection = _PROJECTIONS[projection]
         self._ccd = ipctk.AdditiveCCD()  # stops at 0.9 of the time of impact

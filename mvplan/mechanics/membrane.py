@@ -48,7 +48,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from mvplan.mechanics.assembly import FloatArray, project_psd
 from mvplan.mechanics.leaflet_law import MembraneLaw
-from mvplan.mechanics.terms import ElementTerm, as_positions
+from mvplan.mechanics.terms import ElementTerm, as_positions, remembered
 from mvplan.mechanics.triangles import chunks, times_constant
 
 __all__ = ["MembraneTriangles"]
@@ -183,17 +183,25 @@ class MembraneTriangles(ElementTerm):
         return energy, grads, blocks, (f, s, k)
 
     def element_hessians(self, x: FloatArray, project: bool = False) -> list[FloatArray]:
-        _, _, blocks, state = self._evaluate(as_positions(x), 2)
+        _, _, blocks, state = self._second_order_state(as_positions(x))
         assert blocks is not None
-        if project:
-            _clamp_membranes(blocks, *state)
-        return [blocks]
+        return [self._clamped(blocks, state) if project else blocks]
 
     def _project(self, x: FloatArray, blocks: FloatArray) -> FloatArray:
-        *_, state = self._evaluate(as_positions(x), 2)
+        *_, state = self._second_order_state(as_positions(x))
+        return self._clamped(blocks, state)
+
+    @staticmethod
+    def _clamped(blocks: FloatArray, state: tuple[FloatArray, ...]) -> FloatArray:
         out = blocks.copy()
         _clamp_membranes(out, *state)
         return out
+
+    def _second_order_state(
+        self, x: FloatArray
+    ) -> tuple[FloatArray, FloatArray | None, FloatArray | None, tuple[FloatArray, ...]]:
+        """``_evaluate(x, 2)``, remembered for the last ``x`` (``ElementTerm._second_order``)."""
+        return remembered(self, "_last_state", x, lambda: self._evaluate(x, 2))
 
     # Outputs for strain and stress maps.
 

@@ -24,6 +24,22 @@ multiple of the identity if still singular. Projected Hessians alone converge li
 (SOLVER-NOTES.md), so the exact one is retried: after ``k`` consecutive indefinite exact
 factorisations the next ``min(2**(k-1), 4)`` iterations skip it, which bounds the wasted
 factorisations far from equilibrium while near it the exact Hessian is back within 4 iterations.
+
+**Newton-CG** (``newton_cg=True``; Nocedal and Wright, *Numerical Optimization*, 2nd ed. 2006,
+Algorithm 7.1, with a preconditioner). Where the exact Hessian ``H`` is indefinite, the
+projected Hessian ``M`` is factorised and used to precondition conjugate gradients on the exact
+system ``H p = -g``. CG stops when its residual falls below ``eta |g|``
+(:data:`CG_FORCING`), or at the first direction of non-positive curvature, returning the last
+iterate (or, at the first CG step, the projected Newton direction ``-M^-1 g`` itself). Every
+CG iterate is a descent direction (``M`` is positive definite), and the first one is the
+projected Newton step: so a truncated CG step is never worse-informed than the projected
+one, and keeps the exact curvature of ``H`` along every direction where it is positive, which
+the projection throws away. Each such iteration costs one factorisation (of ``M``) and a few
+CG steps (a sparse product with ``H`` and a solve with ``M``'s factors each), instead of a
+failed factorisation of ``H`` and one of ``M``; the exact factorisation is tried again only
+after a CG solve converged without meeting negative curvature (``H`` likely positive definite
+there). Measured on the leaflet closure (coarse mesh, ``benchmarks/bench_closure.py``): see
+``docs/theory.md`` section 10.
 """
 
 from __future__ import annotations
@@ -33,6 +49,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from mvplan.errors import ConvergenceError, MvplanError
@@ -52,6 +69,8 @@ __all__ = [
 
 ARMIJO = 1e-4
 MAX_BACKTRACKS = 40
+CG_FORCING = 0.1  # Newton-CG stops at |H p + g| <= CG_FORCING |g|
+MAX_CG = 60  # CG steps per Newton-CG direction
 MAX_SKIP = 4
 STALL = 64.0 * np.finfo(float).eps
 
@@ -63,10 +82,13 @@ class NewtonStep:
     iteration: int
     energy: float  # N mm
     residual_abs: float  # N, norm of the free gradient
-    hessian: str = ""  # "exact", "projected", "projected+shift" or "" (no step taken)
+    # "exact", "projected", "projected+shift", "newton-cg", "truncated-cg", "gradient" or ""
+    # (no step taken)
+    hessian: str = ""
     step_length: float = 0.0  # accepted line-search fraction of the Newton step
     step_norm: float = 0.0  # mm, largest nodal displacement of the accepted step
     factorisations: int = 0
+    cg_steps: int = 0  # conjugate-gradient steps of a Newton-CG direction
 
 
 @dataclass
@@ -135,14 +157,22 @@ def roundoff_floor(energy: EnergyTerm, x: FloatArray, free: IntArray) -> float:
 
 
 def _direction(
-    energy: EnergyTerm, x: FloatArray, g: FloatArray, ldl: FreeLDL, try_exact: bool
-) -> tuple[FloatArray, str, int]:
-    """Newton direction on the free DOFs: (dx, kind, number of factorisations)."""
+    energy: EnergyTerm,
+    x: FloatArray,
+    g: FloatArray,
+    ldl: FreeLDL,
+    try_exact: bool,
+    newton_cg: bool = False,
+) -> tuple[FloatArray, str, int, int]:
+    """Newton direction on the free DOFs: (dx, kind, factorisations, CG steps)."""
     count = 0
+    exact = None
+    if try_exact or newton_cg:
+        exact = energy.hessian(x)
     if try_exact:
         count += 1
-        if ldl.factor(energy.hessian(x)):
-            return -ldl.solve(g), "exact", count
+        if ldl.factor(exact):
+            return -ldl.solve(g), "exact", count, 0
     h = energy.hessian(x, project=True)
     count += 1
     definite = ldl.factor(h)
@@ -153,8 +183,63 @@ def _direction(
         count += 1
         kind, shift = "projected+shift", 100.0 * shift
     if not definite:
-        return -g, "gradient", count
-    return -ldl.solve(g), kind, count
+        return -g, "gradient", count, 0
+    d = -ldl.solve(g)
+    if exact is None:
+        return d, kind, count, 0
+    d, kind, steps = _truncated_cg(exact, ldl, g, d, kind)
+    return d, kind, count, steps
+
+
+def _truncated_cg(
+    h: sp.csr_matrix, ldl: FreeLDL, g: FloatArray, d0: FloatArray, kind: str
+) -> tuple[FloatArray, str, int]:
+    """Newton-CG: solve ``H p = -g`` by CG preconditioned with ``ldl`` (the projected factors).
+
+    Parameters
+    ----------
+    h : (n, n) csr_matrix
+        The exact Hessian (all DOFs).
+    ldl : FreeLDL
+        Factors of the projected Hessian's free block, the preconditioner ``M``.
+    g : (f,) float
+        Free gradient.
+    d0 : (f,) float
+        ``-M^-1 g``, the projected Newton direction (CG's first search direction).
+    kind : str
+        The preconditioner's kind, returned if CG meets negative curvature at once.
+
+    Returns
+    -------
+    p : (f,) float
+        ``d0`` if ``d0^T H d0 <= 0``; else the last CG iterate before negative curvature, or
+        the first within ``CG_FORCING |g|``, or after ``MAX_CG`` steps.
+    kind : str
+        ``kind``, "newton-cg" (converged) or "truncated-cg".
+    steps : int
+        CG steps taken.
+    """
+    free = ldl.free
+    full = np.zeros(h.shape[0])
+    tolerance = CG_FORCING * float(np.linalg.norm(g))
+    p = np.zeros_like(g)
+    r, d = g.copy(), d0.copy()
+    rz = -float(r @ d0)
+    for step in range(MAX_CG):
+        full[free] = d
+        hd = (h @ full)[free]
+        curvature = float(d @ hd)
+        if curvature <= 0.0:
+            return (d0, kind, step) if step == 0 else (p, "truncated-cg", step)
+        alpha = rz / curvature
+        p += alpha * d
+        r += alpha * hd
+        if np.linalg.norm(r) <= tolerance:
+            return p, "newton-cg", step + 1
+        z = ldl.solve(r)
+        rz, previous = float(r @ z), rz
+        d = -z + (rz / previous) * d
+    return p, "truncated-cg", MAX_CG
 
 
 def _line_search(
@@ -199,7 +284,7 @@ def solve(
     max_step: Callable[[FloatArray, FloatArray], float] | None = None,
     progress: Callable[[int, float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
-    exact_every_iteration: bool = False,
+    newton_cg: bool = False,
 ) -> SolveResult:
     """Minimise ``energy`` over the free DOFs by Newton's method with a line search.
 
@@ -226,14 +311,15 @@ def solve(
     progress : callable ``(iteration, relative residual) -> None``, optional
     cancel : callable ``() -> bool``, optional
         Polled every iteration; True raises :class:`Cancelled`.
-    exact_every_iteration : bool
-        Try the exact Hessian at every iteration. By default an indefinite exact Hessian is
-        skipped for 1, 2, 4 (at most ``MAX_SKIP``) iterations after repeated failures, which
-        saves wasted factorisations where the projected direction converges well (rods).
-        Problems whose iterates keep passing through indefinite regions (leaflet closure:
-        contact and wrinkles) converge in fewer iterations when the exact Hessian is tried
-        every time and the fallback projects only the indefinite terms
-        (:class:`~mvplan.mechanics.terms.Sum` ``projected``).
+    newton_cg : bool
+        Where the exact Hessian is indefinite, take a truncated Newton-CG direction on it,
+        preconditioned by the projected Hessian (module docstring), and try the exact
+        factorisation again only after a CG solve converged. By default the projected
+        direction is taken, and an indefinite exact Hessian is skipped for 1, 2, 4 (at most
+        ``MAX_SKIP``) iterations after repeated failures, which saves wasted factorisations
+        where the projected direction converges well (rods). Problems whose iterates pass
+        through long indefinite stretches (leaflet closure: contact, pressure, wrinkles)
+        converge in fewer iterations with Newton-CG.
 
     Returns
     -------
@@ -253,6 +339,7 @@ def solve(
     history: list[NewtonStep] = []
     best: tuple[float, FloatArray] = (np.inf, x.copy())
     skip, streak = 0, 0
+    prefer_exact = True
     ldl = FreeLDL(free_idx)  # one symbolic analysis for the whole solve
 
     floor = 0.0
@@ -286,8 +373,8 @@ def solve(
             break
         if cancel is not None and cancel():
             raise Cancelled(f"solve cancelled at iteration {iteration}", result(x, g_norm, False))
-        try_exact = skip == 0 or exact_every_iteration
-        step = _step(energy, x, g, g_norm, e0, ldl, try_exact, step_cap, max_step)
+        try_exact = prefer_exact if newton_cg else skip == 0
+        step = _step(energy, x, g, g_norm, e0, ldl, try_exact, newton_cg, step_cap, max_step)
         if step is None:
             raise NotConverged(
                 f"line search failed at iteration {iteration}, residual {g_norm:.3g} N "
@@ -298,6 +385,9 @@ def solve(
         if record[2] <= STALL * np.abs(x).max():  # a step lost in the rounding of x
             floor = roundoff_floor(energy, x, free_idx)
         history[-1] = NewtonStep(iteration, history[-1].energy, g_norm, *record)
+        # Newton-CG: a CG solve that converged met no negative curvature, so H is likely
+        # positive definite by now and worth a factorisation.
+        prefer_exact = record[0] in ("exact", "newton-cg")
         if record[0] == "exact":
             streak = 0
         elif skip > 0:
@@ -320,14 +410,20 @@ def _step(
     e0: float,
     ldl: FreeLDL,
     try_exact: bool,
+    newton_cg: bool,
     step_cap: float | None,
     max_step: Callable[[FloatArray, FloatArray], float] | None,
-) -> tuple[FloatArray, float, tuple[str, float, float, int]] | None:
-    """One damped Newton step: (x_new, E_new, (kind, alpha, step_norm, factorisations))."""
+) -> tuple[FloatArray, float, tuple[str, float, float, int, int]] | None:
+    """One damped Newton step: (x_new, E_new, (kind, alpha, step_norm, factorisations, CG steps)).
+
+    If the line search fails along the first direction (exact or Newton-CG), the plain
+    projected direction is tried before giving up.
+    """
     factorisations = 0
-    kinds = [try_exact, False] if try_exact else [False]
-    for exact in kinds:
-        d_free, kind, count = _direction(energy, x, g, ldl, exact)
+    for first in (True, False):
+        d_free, kind, count, cg_steps = _direction(
+            energy, x, g, ldl, try_exact and first, newton_cg and first
+        )
         free = ldl.free
         factorisations += count
         flat = np.zeros(x.size)
@@ -345,7 +441,7 @@ def _step(
             found = _line_search(energy, x, dx, e0, slope, alpha, g_norm, free)
         if found is not None:
             a, x_new, e1 = found
-            return x_new, e1, (kind, a, a * largest, factorisations)
-        if kind != "exact":
+            return x_new, e1, (kind, a, a * largest, factorisations, cg_steps)
+        if kind in ("projected", "projected+shift", "gradient"):
             break  # the projected direction has been tried already
     return None

@@ -464,9 +464,10 @@ class ShellBending(ElementTerm):
 
     def element_hessians(self, x: FloatArray, project: bool = False) -> list[FloatArray]:
         x = as_positions(x)
-        energies, _, blocks = self._elements(x, 2)
+        energies, _, blocks = self._second_order(x)
         assert blocks is not None
         if project:  # a hinge at its rest angle has the PSD block 2 C g g^T
+            blocks = blocks.copy()
             _clamp_hinges(x[self.nodes], blocks, energies > 0.0)
         return [blocks]
 

@@ -9,8 +9,8 @@ Units throughout: positions mm, forces N, stiffnesses N/mm, energies N mm (= mJ)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +25,9 @@ from mvplan.mechanics.assembly import (
     scatter_gradient,
 )
 
-__all__ = ["ConstantForce", "ElementTerm", "EnergyTerm", "Sum", "as_positions"]
+__all__ = ["ConstantForce", "ElementTerm", "EnergyTerm", "Sum", "as_positions", "remembered"]
+
+_T = TypeVar("_T")
 
 
 def as_positions(x: ArrayLike) -> FloatArray:
@@ -109,13 +111,40 @@ class ElementTerm:
 
     def element_hessians(self, x: FloatArray, project: bool = False) -> list[FloatArray]:
         x = as_positions(x)
-        _, _, blocks = self._elements(x, 2)
+        _, _, blocks = self._second_order(x)
         assert blocks is not None
         return [self._project(x, blocks) if project else blocks]
+
+    def _second_order(
+        self, x: FloatArray
+    ) -> tuple[FloatArray, FloatArray | None, FloatArray | None]:
+        """``_elements(x, 2)``, remembered for the last ``x`` (read-only arrays).
+
+        Newton-CG asks for the exact and the projected Hessian at the same point
+        (:func:`~.newton._direction`); the element blocks are the costly part of both.
+        """
+        return remembered(self, "_last_second_order", x, lambda: self._elements(x, 2))
 
     def hessian(self, x: FloatArray, project: bool = False) -> sp.csr_matrix:
         x = as_positions(x)
         return _pattern_for(self, x.size).assemble(self.element_hessians(x, project))
+
+
+def remembered(owner: object, slot: str, x: FloatArray, compute: Callable[[], _T]) -> _T:
+    """``compute()``, or what it returned for the same ``x`` at the last call on ``slot``.
+
+    The arrays in the result are made read-only, so that a caller cannot change what the next
+    caller is given: a projection must work on a copy.
+    """
+    last = getattr(owner, slot, None)
+    if last is not None and last[0].shape == x.shape and np.array_equal(last[0], x):
+        return last[1]
+    out = compute()
+    for item in out if isinstance(out, tuple) else (out,):
+        if isinstance(item, np.ndarray):
+            item.flags.writeable = False
+    setattr(owner, slot, (x.copy(), out))
+    return out
 
 
 def _pattern_for(term: EnergyTerm, n_dofs: int) -> BlockPattern:

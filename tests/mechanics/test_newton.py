@@ -151,3 +151,61 @@ def test_stiff_fine_ring_stops_at_the_reported_rounding_floor() -> None:
     assert result.iterations <= 6
     delta = 20.0 - (result.x[0, 0] - result.x[n // 2, 0])
     assert delta == pytest.approx(0.01, rel=2e-3)  # P R^3/EI (pi/4 - 2/pi) with P R^2/EI = 6.7e-3
+
+
+def _spd(n: int, seed: int) -> np.ndarray:
+    a = np.random.default_rng(seed).normal(size=(n, n))
+    return a @ a.T + n * np.eye(n)
+
+
+@pytest.mark.parametrize("preconditioner", ["exact", "diagonal"])
+def test_newton_cg_solves_a_positive_definite_system(preconditioner: str) -> None:
+    import scipy.sparse as sp
+
+    from mvplan.mechanics.ldl import FreeLDL
+    from mvplan.mechanics.newton import CG_FORCING, _truncated_cg
+
+    h = _spd(12, 1)
+    g = np.random.default_rng(2).normal(size=12)
+    m = h if preconditioner == "exact" else np.diag(np.diag(h))
+    ldl = FreeLDL(np.arange(12))
+    assert ldl.factor(sp.csr_matrix(m))
+    p, kind, steps = _truncated_cg(sp.csr_matrix(h), ldl, g, -ldl.solve(g), "projected")
+    assert kind == "newton-cg"
+    assert np.linalg.norm(h @ p + g) <= CG_FORCING * np.linalg.norm(g)
+    assert steps == 1 if preconditioner == "exact" else 1 < steps <= 12
+    assert g @ p < 0.0
+
+
+def test_newton_cg_stops_at_negative_curvature_with_a_descent_direction() -> None:
+    import scipy.sparse as sp
+
+    from mvplan.mechanics.ldl import FreeLDL
+    from mvplan.mechanics.newton import _truncated_cg
+
+    # H has one negative eigenvalue; M is its projection (the eigenvalue clamped to 1).
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
+    values = np.array([-2.0, 1, 2, 3, 4, 5, 6, 7])
+    h = q @ np.diag(values) @ q.T
+    m = q @ np.diag(np.maximum(values, 1.0)) @ q.T
+    ldl = FreeLDL(np.arange(8))
+    assert ldl.factor(sp.csr_matrix(m))
+    for seed in range(20):
+        g = np.random.default_rng(seed).normal(size=8)
+        d0 = -ldl.solve(g)
+        p, kind, steps = _truncated_cg(sp.csr_matrix(h), ldl, g, d0, "projected")
+        assert g @ p < 0.0  # every CG iterate descends
+        if kind == "projected":  # negative curvature along the projected direction at once
+            assert steps == 0 and d0 @ h @ d0 <= 0.0 and np.array_equal(p, d0)
+        else:
+            assert kind in ("truncated-cg", "newton-cg") and p @ h @ p > 0.0
+
+
+def test_newton_cg_converges_from_an_indefinite_start() -> None:
+    energy, x0, free = compressed_star()
+    result = solve(energy, x0, free, load_norm=0.0, newton_cg=True)
+    kinds = [step.hessian for step in result.history[:-1]]
+    assert kinds[0] in ("projected", "truncated-cg", "newton-cg") and kinds[-1] == "exact"
+    assert result.converged and result.residual_abs <= 1e-9
+    assert result.x[0, 2] == pytest.approx(np.sqrt(3.0), rel=1e-10)

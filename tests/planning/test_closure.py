@@ -63,6 +63,18 @@ def test_a_warm_start_from_the_solution_converges_at_once() -> None:
 
 
 @pytest.mark.slow
+def test_the_same_closure_solved_again_is_the_same_bit_for_bit() -> None:
+    # The Newton path amplifies rounding; one contact pattern per solve and a single ipctk
+    # thread make it repeatable (two solves on one model once ended 0.15 mm apart).
+    m, r = model(), native()
+    again = m.solve()
+    assert again.iterations == r.iterations
+    np.testing.assert_array_equal(again.x, r.x)
+    newton = [step.hessian for s in r.solves for step in s.history[:-1]]
+    assert "newton-cg" in newton and newton[-1] == "exact"  # Newton-CG, then quadratic
+
+
+@pytest.mark.slow
 def test_a_failed_warm_start_closes_again_from_the_open_leaflets(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
