@@ -322,8 +322,11 @@ def test_theory_numbers_match_the_code(theory: dict[str, str]) -> None:
     assert f"$\\nu = {s.poisson_ratio:g}$" in bending
     pressure = _named(theory, "Pressure")
     assert f"{s.pressure_mpa:g} MPa" in pressure
+    from mvplan.mechanics.newton import CG_FORCING, MAX_CG
+
     newton = _named(theory, "Total potential energy")
     assert f"= {s.step_cap_mm:g}$ mm" in newton and f"{s.max_iterations} per closure" in newton
+    assert f"$\\eta = {CG_FORCING:g}$" in newton and f"after {MAX_CG} steps" in newton
     procedure = _named(theory, "The closure procedure")
     assert f"1/{round(1 / closure.MIN_LOAD_STEP)} of the load" in procedure
     assert f"{closure.ANCHOR_STIFFNESS:g} N/mm" in procedure

@@ -26,10 +26,11 @@ move them). The closed valve is the minimiser over the free nodes of
 
 Solve
 -----
-Newton with a line search (:func:`mvplan.mechanics.newton.solve`) at the full pressure, the
-exact Hessian tried at every iteration; when it is indefinite, the fallback projects only the
-terms that are indefinite by nature (membranes in compression, the pressure load stiffness,
-contact) and keeps the exact bending and chord blocks. If a load step fails, it is split
+Newton with a line search (:func:`mvplan.mechanics.newton.solve`) at the full pressure. Where
+the exact Hessian is indefinite, the step is a truncated Newton-CG solve of the exact system,
+preconditioned by the projected Hessian (``newton_cg=True``), which projects only the terms
+that are indefinite by nature (membranes in compression, the pressure load stiffness, contact)
+and keeps the exact bending and chord blocks. If a load step fails, it is split
 (load stepping with warm starts). Convergence: the residual force below ``rtol`` of the norm of
 the pressure load (DESIGN.md section 6). A solve that does not converge raises
 :class:`~mvplan.mechanics.newton.NotConverged`; it is never returned as a result.
@@ -119,7 +120,8 @@ class ClosureSettings:
         Multiplies the barrier stiffness that balances the pressure at a gap of ``dhat / 2``
         (:func:`~mvplan.mechanics.contact.kappa_for_pressure`). The default, 10, balances it
         at 0.86 ``dhat`` (0.17 mm) instead: a stiffer barrier settles the contact in fewer
-        Newton iterations (healthy sample, coarse: 109 -> 58; standard: 186-250 -> 102) and
+        Newton iterations (healthy sample, coarse: 109 -> 58; standard: 186-250 -> 102; both
+        measured with projected steps, before Newton-CG) and
         moved the mean coaptation length by 0.16 mm (3.0 -> 2.84 mm), far inside the 0.5 mm
         contact tolerance. Factors 3 and 30 took 77 and 60 iterations.
     rtol : float
@@ -128,6 +130,10 @@ class ClosureSettings:
         Newton iterations per load step.
     step_cap_mm : float, mm
         Largest nodal displacement of one Newton step.
+    first_load_step : float
+        The pressure fraction tried first from an unloaded start (halved on failure, doubled
+        after a success); 1 = the full pressure at once. The closed state depends on the load
+        path (``docs/theory.md`` section 10); smaller first steps are for studying that.
     """
 
     resolution: str = "coarse"
@@ -142,6 +148,7 @@ class ClosureSettings:
     rtol: float = 1e-8
     max_iterations: int = 300
     step_cap_mm: float = 2.0
+    first_load_step: float = 1.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -152,6 +159,11 @@ class ClosureSettings:
                 raise InputError(
                     f"closure setting {f.name} must be a positive number, got {value!r}"
                 )
+        if self.first_load_step > 1.0:
+            raise InputError(
+                f"closure first_load_step is a fraction of the pressure, at most 1, got "
+                f"{self.first_load_step:g}"
+            )
         if self.poisson_ratio >= 0.5:
             raise InputError(f"closure poisson_ratio must be below 0.5, got {self.poisson_ratio:g}")
         if self.contact_tolerance_mm <= self.dhat_mm:
@@ -430,7 +442,8 @@ class ClosureModel:
         that move is harmless (:meth:`moved`); else first held by stiff springs to their new
         places while Newton, the barrier and the collision checks carry the leaflets along
         (:data:`ANCHOR_STIFFNESS`), and then set there exactly. The pressure is applied in one
-        step from an unloaded start, halved on failure (:data:`MIN_LOAD_STEP`). A warm start that
+        step from an unloaded start (``settings.first_load_step``), halved on failure
+        (:data:`MIN_LOAD_STEP`). A warm start that
         does not converge is abandoned for a cold solve from the open leaflets
         (``ClosureResult.restarts``).
 
@@ -544,7 +557,7 @@ class ClosureModel:
             free = self.free.copy()
             free[self.mesh.attached_nodes] = True
         done = 1.0 if run.loaded else 0.0
-        step = 1.0 - done if done < 1.0 else 1.0
+        step = min(s.first_load_step, 1.0 - done) if done < 1.0 else 1.0
         while True:
             target = min(1.0, done + step) if done < 1.0 else 1.0
             self.pressure.pressure[:] = target * s.pressure_mpa

@@ -155,6 +155,7 @@ def test_cancel_and_an_iteration_budget_stop_the_solve() -> None:
         ({"dhat_mm": float("nan")}, "positive"),
         ({"contact_tolerance_mm": 0.1}, "must exceed"),
         ({"poisson_ratio": 0.5}, "below 0.5"),
+        ({"first_load_step": 1.5}, "at most 1"),
     ],
 )
 def test_bad_settings_are_refused(settings: dict[str, float], match: str) -> None:
