@@ -200,7 +200,7 @@ class MembraneTriangles(ElementTerm):
     def _second_order_state(
         self, x: FloatArray
     ) -> tuple[FloatArray, FloatArray | None, FloatArray | None, tuple[FloatArray, ...]]:
-        """``_evaluate(x, 2)``, remembered for the last ``x`` (``ElementTerm._second_order``)."""
+        """``_evaluate(x, 2)``, evaluated once per ``x`` in ``shared_hessian_blocks``."""
         return remembered(self, "_last_state", x, lambda: self._evaluate(x, 2))
 
     # Outputs for strain and stress maps.

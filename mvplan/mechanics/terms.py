@@ -9,7 +9,10 @@ Units throughout: positions mm, forces N, stiffnesses N/mm, energies N mm (= mJ)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
@@ -25,7 +28,15 @@ from mvplan.mechanics.assembly import (
     scatter_gradient,
 )
 
-__all__ = ["ConstantForce", "ElementTerm", "EnergyTerm", "Sum", "as_positions", "remembered"]
+__all__ = [
+    "ConstantForce",
+    "ElementTerm",
+    "EnergyTerm",
+    "Sum",
+    "as_positions",
+    "remembered",
+    "shared_hessian_blocks",
+]
 
 _T = TypeVar("_T")
 
@@ -118,11 +129,7 @@ class ElementTerm:
     def _second_order(
         self, x: FloatArray
     ) -> tuple[FloatArray, FloatArray | None, FloatArray | None]:
-        """``_elements(x, 2)``, remembered for the last ``x`` (read-only arrays).
-
-        Newton-CG asks for the exact and the projected Hessian at the same point
-        (:func:`~.newton._direction`); the element blocks are the costly part of both.
-        """
+        """``_elements(x, 2)``, evaluated once per ``x`` in :func:`shared_hessian_blocks`."""
         return remembered(self, "_last_second_order", x, lambda: self._elements(x, 2))
 
     def hessian(self, x: FloatArray, project: bool = False) -> sp.csr_matrix:
@@ -130,20 +137,49 @@ class ElementTerm:
         return _pattern_for(self, x.size).assemble(self.element_hessians(x, project))
 
 
-def remembered(owner: object, slot: str, x: FloatArray, compute: Callable[[], _T]) -> _T:
-    """``compute()``, or what it returned for the same ``x`` at the last call on ``slot``.
+#: The evaluation scope of :func:`shared_hessian_blocks` in force (None: none), by context.
+_SCOPE: ContextVar[int | None] = ContextVar("mvplan_hessian_scope", default=None)
+_scopes = itertools.count()
 
-    The arrays in the result are made read-only, so that a caller cannot change what the next
-    caller is given: a projection must work on a copy.
+
+@contextmanager
+def shared_hessian_blocks() -> Iterator[None]:
+    """Within this block, a term's element Hessians at one ``x`` are evaluated once.
+
+    Newton asks for the exact and then the projected Hessian at the same point
+    (:func:`~.newton._direction`); the element blocks are the costly part of both. Outside the
+    block nothing is remembered, so a term whose parameters change between calls (a load
+    step's pressure, a cinched cable's rest length) is never given stale blocks.
     """
+    token = _SCOPE.set(next(_scopes))
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def remembered(owner: object, slot: str, x: FloatArray, compute: Callable[[], _T]) -> _T:
+    """``compute()``; inside :func:`shared_hessian_blocks`, reused for the same ``x``.
+
+    A reused result's arrays are read-only, so that no caller can change what the next one is
+    given: a projection must work on a copy.
+    """
+    scope = _SCOPE.get()
+    if scope is None:
+        return compute()
     last = getattr(owner, slot, None)
-    if last is not None and last[0].shape == x.shape and np.array_equal(last[0], x):
-        return last[1]
+    if (
+        last is not None
+        and last[0] == scope
+        and last[1].shape == x.shape
+        and np.array_equal(last[1], x)
+    ):
+        return last[2]
     out = compute()
     for item in out if isinstance(out, tuple) else (out,):
         if isinstance(item, np.ndarray):
             item.flags.writeable = False
-    setattr(owner, slot, (x.copy(), out))
+    setattr(owner, slot, (scope, x.copy(), out))
     return out
 
 

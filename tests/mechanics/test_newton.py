@@ -209,3 +209,32 @@ def test_newton_cg_converges_from_an_indefinite_start() -> None:
     assert kinds[0] in ("projected", "truncated-cg", "newton-cg") and kinds[-1] == "exact"
     assert result.converged and result.residual_abs <= 1e-9
     assert result.x[0, 2] == pytest.approx(np.sqrt(3.0), rel=1e-10)
+
+
+def test_hessian_blocks_are_shared_only_inside_one_direction() -> None:
+    from mvplan.mechanics.terms import shared_hessian_blocks
+
+    springs = Springs([[0, 1]], 1.0, 10.0)
+    x = np.array([[0.0, 0, 0], [1.5, 0.2, 0]])
+    with shared_hessian_blocks():
+        exact = springs.element_hessians(x)[0]
+        assert springs.element_hessians(x)[0] is exact  # evaluated once
+        assert not exact.flags.writeable  # a projection must copy
+        projected = springs.element_hessians(x, project=True)[0]
+        assert projected is not exact
+    # Outside, a changed parameter at the same x is never answered from memory.
+    before = springs.hessian(x).toarray()
+    springs.rest_length = np.array([2.0])
+    assert not np.allclose(springs.hessian(x).toarray(), before)
+    with shared_hessian_blocks():  # a new scope does not reuse the last one's blocks
+        assert springs.element_hessians(x)[0] is not exact
+
+
+def test_a_locked_solve_stops_early_and_says_so() -> None:
+    from mvplan.mechanics.newton import LOCKED_STEPS
+
+    energy, x0, free, load_norm = net()
+    # A collision check that lets every step move by a billionth: the solve cannot progress.
+    with pytest.raises(NotConverged, match="stuck") as caught:
+        solve(energy, x0, free, load_norm=load_norm, max_step=lambda x, dx: 1e-9)
+    assert caught.value.result.iterations == LOCKED_STEPS
