@@ -393,8 +393,11 @@ def import_mesh_figures(level: str, path: Path) -> Record:
         "settings": figures.get("settings") or asdict(ClosureSettings(resolution=level)),
         "settings_assumed": "settings" not in figures,
         "imported_from": str(path),
-        **provenance(),
     }
+    # Where and when the figures were solved: the file's own record when it has one (a
+    # mesh_level_record solved elsewhere), else this import's.
+    here = provenance()
+    entry |= {k: figures.get(k, value) for k, value in here.items()}
     return entry
 
 

@@ -258,6 +258,12 @@ def test_mesh_cache_round_trip_and_import(validation: ModuleType, tmp_path: Path
     assert entry["nodes"] == 10181 and entry["max_edge_mm"] == 0.5
     assert entry["settings"]["resolution"] == "fine"
     assert {"commit", "date", "cpu_count"} <= entry.keys()
+    # Figures that say where they were solved keep it (a mesh_level_record from elsewhere).
+    stamped = tmp_path / "stamped.txt"
+    stamped.write_text(json.dumps(figures | {"commit": "abc1234", "date": "then"}) + "\n")
+    kept = validation.import_mesh_figures("fine", stamped)
+    assert (kept["commit"], kept["date"]) == ("abc1234", "then")
+    assert kept["cpu_count"] == entry["cpu_count"]  # the rest from this machine
     validation.write_mesh_cache({"fine": entry}, cache)
     assert validation.read_mesh_cache(cache)["fine"]["coaptation_length_mean_mm"] == 3.2
     with pytest.raises(SystemExit, match="cached mesh figures only"):
