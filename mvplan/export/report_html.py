@@ -26,6 +26,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mvplan.planning.closure import CROSSING_WARNING
+
 from . import charts
 from .report_views import CLOSURE_PANELS, DEFAULT_IMAGE_SIZE, VIEW_TITLES
 
@@ -574,6 +576,8 @@ def _closure_warnings(closure: Mapping[str, Any]) -> list[str]:
                 f"Warning: the {name} annulus leaves {area_cm2:.2f} cm2 of diastolic orifice "
                 "(proxy; below 1.5 cm2): risk of functional mitral stenosis."
             )
+        if figures.get("solver", {}).get("surfaces_cross"):
+            notes.append(f"Warning: {CROSSING_WARNING.format(name=name)}")
     return [_note(n, "warn") for n in notes]
 
 

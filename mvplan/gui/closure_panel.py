@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from mvplan.gui.closure import ClosureController
 from mvplan.gui.document import CLOSURE_CASES, PlanDocument
 from mvplan.gui.figures_table import figures_table
+from mvplan.planning.closure import CROSSING_WARNING
 from mvplan.workflow import ClosureCase
 
 #: Colourings offered, as (label, quantity of :mod:`mvplan.render.leaflets`).
@@ -286,6 +287,8 @@ class ClosurePanel(QWidget):
                     f"{title}: {area:.2f} cm² of diastolic orifice (< 1.5 cm²): risk of "
                     "functional mitral stenosis"
                 )
+            if figures is not None and figures.get("solver", {}).get("surfaces_cross"):
+                notes.append(f"{title}: {CROSSING_WARNING.format(name=name)}")
         if outcome is not None:
             model = outcome.model
             tips = ", papillary tips estimated" if model.chordae.tips_estimated else ""

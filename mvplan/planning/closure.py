@@ -90,6 +90,14 @@ ANCHORED_RTOL = 1e-4
 MAX_START_FORCE = 20.0
 
 
+#: Said wherever a closed valve's leaflet triangles cross (:attr:`ClosureResult.surfaces_cross`).
+CROSSING_WARNING = (
+    "in the {name} closed valve, leaflet triangles pass through each other where the ring "
+    "crushes the tissue next to the annulus (the collision check missed it): coaptation and "
+    "orifice figures there are not reliable (docs/theory.md section 10)."
+)
+
+
 @dataclass(frozen=True)
 class ClosureSettings:
     """Numerical and physical settings of a closure solve (defaults: DOMAIN.md, SOLVER-NOTES.md).

@@ -900,3 +900,13 @@ def test_a_closure_report_is_reproducible(
     timed = report_data(made.plan, result, made.spec, closure=slower)
     assert timed["closure"]["repaired"]["time_ms"] == 2e6
     assert json.loads(json.dumps(timed, allow_nan=False)) == timed  # JSON-ready
+
+
+def test_crossing_leaflets_are_a_warning() -> None:
+    from mvplan.export.report_html import _closure_warnings
+
+    figures = {"closed": True, "stenosis_warning": False, "solver": {"surfaces_cross": False}}
+    assert _closure_warnings({"native": figures, "repaired": None}) == []
+    crossing = figures | {"solver": {"surfaces_cross": True}}
+    (note,) = _closure_warnings({"native": figures, "repaired": crossing})
+    assert "repaired closed valve" in note and "pass through each other" in note
