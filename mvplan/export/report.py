@@ -651,6 +651,7 @@ def _closure_case(case: ClosureCase, timing: bool) -> dict[str, Any]:
     figures["converged"] = solver["converged"]
     figures["relative_residual"] = solver["residual"]
     figures["iterations"] = solver["iterations"]
+    figures["surfaces_cross"] = solver["surfaces_cross"]
     if timing:
         figures["time_ms"] = solver["time_ms"]
     return {k: _plain(v) for k, v in figures.items()}

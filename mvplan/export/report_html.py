@@ -576,7 +576,7 @@ def _closure_warnings(closure: Mapping[str, Any]) -> list[str]:
                 f"Warning: the {name} annulus leaves {area_cm2:.2f} cm2 of diastolic orifice "
                 "(proxy; below 1.5 cm2): risk of functional mitral stenosis."
             )
-        if figures.get("solver", {}).get("surfaces_cross"):
+        if figures.get("surfaces_cross"):
             notes.append(f"Warning: {CROSSING_WARNING.format(name=name)}")
     return [_note(n, "warn") for n in notes]
 

@@ -288,7 +288,8 @@ class ClosurePanel(QWidget):
                     "functional mitral stenosis"
                 )
             if figures is not None and figures.get("solver", {}).get("surfaces_cross"):
-                notes.append(f"{title}: {CROSSING_WARNING.format(name=name)}")
+                warning = CROSSING_WARNING.format(name=name)
+                notes.append(warning[0].upper() + warning[1:])
         if outcome is not None:
             model = outcome.model
             tips = ", papillary tips estimated" if model.chordae.tips_estimated else ""
