@@ -4,7 +4,8 @@ The functional-MR sample (``assets/samples/fmr_*``) under the rigid ``classic-li
 mesh. Paths: warm from the native closed valve (what ``mvplan simulate`` does); cold from the
 open leaflets with the full pressure first (the cold default and the benchmark); cold with the
 pressure stepped from an eighth; a sweep from 40 mm down, each size warm-started from the last.
-Prints a Markdown table and each solve's Newton iterations; about five minutes on 2 cores.
+Prints a Markdown table, each solve's Newton iterations and the sizes whose closed leaflets
+cross (``ClosureResult.surfaces_cross``); about five minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ SWEEP = (40.0, 38.0, 36.0, 34.0, 32.0, 30.0, 28.0, 26.0, 24.0)
 def main() -> int:
     from mvplan.io.load import load_annulus, load_papillary
     from mvplan.workflow import (
+        ClosureCase,
         closure_model,
         coaptation_of,
         make_plan,
@@ -40,12 +42,14 @@ def main() -> int:
     stepped = closure_model(
         plans[SWEEP[0]][0], dataclasses.replace(model.settings, first_load_step=0.125)
     )
-    rows: dict[str, dict[float, tuple[float, int]]] = {}
+    rows: dict[str, dict[float, tuple[float, int, bool]]] = {}
 
-    def record(row: str, size: float, case) -> None:  # type: ignore[no-untyped-def]
+    def record(row: str, size: float, case: ClosureCase | None) -> None:
+        assert case is not None
         rows.setdefault(row, {})[size] = (
             case.coaptation.regurgitant_orifice_area_mm2,
             case.result.iterations,
+            case.result.surfaces_cross,
         )
 
     native = None
@@ -60,7 +64,7 @@ def main() -> int:
         )
     for row, m in (
         ("cold, full pressure first (the cold default, the benchmark)", model),
-        ("cold, pressure stepped from 1/8", stepped),
+        ("cold, pressure stepped from 1/8 (`first_load_step=0.125`)", stepped),
     ):
         for size in SIZES:
             plan, repaired = plans[size]
@@ -68,7 +72,7 @@ def main() -> int:
                 repaired.annulus_before_valve, repaired.annulus_after_valve
             )
             result = m.solve(attached)
-            case = type(outcome.repaired)(
+            case = ClosureCase(
                 result,
                 coaptation_of(m, result, repaired.annulus_after_valve),
                 repaired.annulus_after_valve,
@@ -78,6 +82,7 @@ def main() -> int:
     for size in SWEEP:
         plan, repaired = plans[size]
         outcome = simulate_closure(plan, repaired, model=model, native=native, warm_start=start)
+        assert outcome.repaired is not None
         start = outcome.repaired.result.x
         if size in SIZES:
             record(
@@ -92,6 +97,8 @@ def main() -> int:
     print()
     for row, values in rows.items():
         print(f"{row}: Newton iterations " + ", ".join(f"{values[s][1]}" for s in SIZES))
+        crossing = [f"{s:g}" for s in SIZES if values[s][2]]
+        print(f"  surfaces cross at: {', '.join(crossing) or 'none'} mm")
     return 0
 
 

@@ -255,11 +255,10 @@ class ClosureResult:
         Triangles of the anterior leaflet and of the rest cross somewhere (an exact
         intersection test of the closed state). The continuous collision check bounds every
         step, but it can miss a crossing between the nearly degenerate triangles of a rim
-        crushed by a small ring: measured on the functional-MR sample under rigid
-        ``classic-like`` rings, next to a commissure at the annulus, at 28 and 26 mm in a
-        sweep from 40 mm down (not 40-30) and at 26 and 24 mm as ``mvplan simulate`` solves
-        each (not 32 or 28); also the healthy sample under a 28 mm ring. Figures there are
-        then not to be trusted (``docs/theory.md`` section 10).
+        crushed by a small ring: measured next to a commissure at the annulus, on the
+        functional-MR sample under rigid ``classic-like`` rings of 26 and 24 mm on every load
+        path (and 28 mm in a sweep; not 30 mm and up), and on the healthy sample under a 28 mm
+        ring. Figures there are then not to be trusted (``docs/theory.md`` section 10).
     """
 
     x: FloatArray

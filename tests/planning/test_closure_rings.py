@@ -106,7 +106,7 @@ def test_coaptation_length_is_reported_for_every_size() -> None:
 
 
 def test_no_surfaces_cross_down_to_30_mm() -> None:
-    # Smaller rings crush the leaflet rim next to the annulus; at 28 and 26 mm its triangles
+    # Smaller rings crush the leaflet rim next to the annulus; from 28 mm down its triangles
     # fold across the anterior-commissural seam and the collision check misses it (a known
     # defect, reported as ClosureResult.surfaces_cross and in the solver figures).
     for size, outcome in series().items():
