@@ -357,7 +357,7 @@ def solve(
     history: list[NewtonStep] = []
     best: tuple[float, FloatArray] = (np.inf, x.copy())
     skip, streak, locked = 0, 0, 0
-    prefer_exact = True
+    try_exact = True
     ldl = FreeLDL(free_idx)  # one symbolic analysis for the whole solve
 
     floor = 0.0
@@ -398,7 +398,6 @@ def solve(
             )
         if cancel is not None and cancel():
             raise Cancelled(f"solve cancelled at iteration {iteration}", result(x, g_norm, False))
-        try_exact = prefer_exact if newton_cg else skip == 0
         step = _step(energy, x, g, g_norm, e0, ldl, try_exact, newton_cg, step_cap, max_step)
         if step is None:
             raise NotConverged(
@@ -411,9 +410,11 @@ def solve(
             floor = roundoff_floor(energy, x, free_idx)
         history[-1] = NewtonStep(iteration, history[-1].energy, g_norm, *record)
         locked = locked + 1 if record[1] < LOCKED_FRACTION else 0
-        # Newton-CG: a CG solve that converged met no negative curvature, so H is likely
-        # positive definite by now and worth a factorisation.
-        prefer_exact = record[0] in ("exact", "newton-cg")
+        if newton_cg:
+            # A CG solve that converged met no negative curvature: H is likely positive
+            # definite by now and worth a factorisation.
+            try_exact = record[0] in ("exact", "newton-cg")
+            continue
         if record[0] == "exact":
             streak = 0
         elif skip > 0:
@@ -421,6 +422,7 @@ def solve(
         else:  # the exact Hessian was tried and found indefinite
             streak += 1
             skip = min(2 ** (streak - 1), MAX_SKIP)
+        try_exact = skip == 0
     raise NotConverged(
         f"no convergence in {max_iterations} Newton iterations: residual {best[0]:.3g} N, "
         f"tolerance {tolerance:.3g} N",

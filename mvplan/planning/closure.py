@@ -559,21 +559,21 @@ class ClosureModel:
         springs of :data:`ANCHOR_STIFFNESS` to those points.
         """
         s = self.settings
-        # A fresh contact pattern for every solve: the pattern a solve grows decides the
-        # factorisation's ordering and so its rounding, and the closure's Newton path amplifies
-        # rounding (measured: the same healthy closure solved three times on one model took
-        # 50, 55 and 53 iterations, ending up to 0.15 mm apart). The same start then always
-        # gives the same answer, bit for bit.
-        energy, free = WithContact(self.elastic, self.contact), self.free
+        elastic, free = self.elastic, self.free
         if anchors is not None:
             pinned = np.repeat(self.mesh.attached_nodes[:, None], 2, axis=1)
             springs = Sutures.to_points(pinned, 0.0, anchors, ANCHOR_STIFFNESS)
             elastic = Sum(
                 [*self.elastic.terms, springs], projected=[*self.elastic.projected, False]
             )
-            energy = WithContact(elastic, self.contact)
             free = self.free.copy()
             free[self.mesh.attached_nodes] = True
+        # A fresh contact pattern for every solve: the pattern a solve grows decides the
+        # factorisation's ordering and so its rounding, and the closure's Newton path amplifies
+        # rounding (measured: the same healthy closure solved three times on one model took
+        # 50, 55 and 53 iterations, ending up to 0.15 mm apart). The same start then always
+        # gives the same answer, bit for bit.
+        energy = WithContact(elastic, self.contact)
         done = 1.0 if run.loaded else 0.0
         step = min(s.first_load_step, 1.0 - done) if done < 1.0 else 1.0
         while True:
