@@ -198,6 +198,8 @@ class CataloguePanel(QWidget):
         self.place_button.clicked.connect(self.place)
         self.remove_button.clicked.connect(self._remove)
         document.plan_changed.connect(self.refresh)
+        # The plan's (ring choice, annulus, measurements) the panel last followed (refresh).
+        self._followed: tuple[object, object, object] | None = None
         self._populate()
         self.refresh()
 
@@ -306,7 +308,7 @@ class CataloguePanel(QWidget):
             self.document.choose_device(device.id, size, cinch)
         except MvplanError as exc:
             self._report(exc)
-            self.refresh()
+            self.follow_plan()  # back to the plan's choice (which has not changed)
 
     def _set_cinch_range(self, device: PercutaneousFamily, size: float) -> None:
         was = self._updating
@@ -338,7 +340,7 @@ class CataloguePanel(QWidget):
             self.document.choose_ring(family.id, size, adjustment)
         except MvplanError as exc:
             self._report(exc)
-            self.refresh()
+            self.follow_plan()  # back to the plan's choice (which has not changed)
 
     # -- filling ----------------------------------------------------------------------------
 
@@ -407,7 +409,21 @@ class CataloguePanel(QWidget):
             self._on_family_selected()
 
     def refresh(self, *_args: object) -> None:
-        """Mark the ring in use and follow it (undo, open)."""
+        """Follow the plan (:meth:`follow_plan`) unless neither its ring nor its annulus has
+        changed since: a pose edit, many a second during a drag, changes neither."""
+        plan = self.document.plan
+        ring = None if plan is None else plan.ring
+        annulus = None if plan is None else plan.annulus
+        measurements = self.document.measurements
+        last = self._followed
+        if last is not None and last[0] is ring and last[1] is annulus and last[2] is measurements:
+            return
+        self._followed = (ring, annulus, measurements)
+        self.follow_plan()
+
+    def follow_plan(self) -> None:
+        """Mark the ring in use and follow it (undo, open); the sizes and the recommendation
+        of the selected family again."""
         plan = self.document.plan
         in_use = None if plan is None or plan.ring is None else plan.ring.family
         for item in self._items():

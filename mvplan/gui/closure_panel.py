@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from mvplan.gui.closure import ClosureController
 from mvplan.gui.document import CLOSURE_CASES, PlanDocument
 from mvplan.gui.figures_table import figures_table
+from mvplan.gui.restyle import restyle
 from mvplan.planning.closure import CROSSING_WARNING
 from mvplan.workflow import ClosureCase
 
@@ -175,6 +176,7 @@ class ClosurePanel(QWidget):
             show_row.addWidget(button)
 
         self.table = figures_table(len(ROWS), COLUMNS, "closureTable", self)
+        self._headers: dict[int, tuple[str, bool]] = {}  # column: (title, bold) shown
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 4)
         for row, (key, label, unit, _digits) in enumerate(ROWS):
             name = QTableWidgetItem(label)
@@ -267,11 +269,15 @@ class ClosurePanel(QWidget):
             title = name.capitalize()
             if closure is not None and not current:
                 title += " (out of date)"
-            header = QTableWidgetItem(title)
-            font = QFont(self.table.font())
-            font.setBold(name == case)
-            header.setFont(font)
-            self.table.setHorizontalHeaderItem(col, header)
+            if self._headers.get(col) != (title, name == case):
+                # A new header item lays the whole header out again: only when it changes
+                # (the panel refreshes on every pose edit).
+                header = QTableWidgetItem(title)
+                font = QFont(self.table.font())
+                font.setBold(name == case)
+                header.setFont(font)
+                self.table.setHorizontalHeaderItem(col, header)
+                self._headers[col] = (title, name == case)
             figures = self._figures_of(closure)
             for row, (key, _label, _unit, digits) in enumerate(ROWS):
                 item = self.table.item(row, col)
@@ -306,7 +312,7 @@ class ClosurePanel(QWidget):
         never = status != "running" and shown.outcome is None and not shown.message
         if status == "none" or never:
             self.status.setText(NOT_YET if doc.plan is not None else "")
-            self.status.setStyleSheet("")
+            restyle(self.status, "")
             return
         words = _STATUS_WORDS[status]
         text = f"{words}: {shown.message}" if shown.message else words
@@ -318,7 +324,7 @@ class ClosurePanel(QWidget):
                 "(Simulate closure again, Ctrl+L)."
             )
         self.status.setText(text)
-        self.status.setStyleSheet(_STATUS_STYLE[status])
+        restyle(self.status, _STATUS_STYLE[status])
 
     def _has(self, case: str) -> bool:
         outcome = self.document.closure.outcome

@@ -57,6 +57,7 @@ from mvplan.gui.cycle import (
 )
 from mvplan.gui.document import PlanDocument
 from mvplan.gui.figures_table import figures_table
+from mvplan.gui.restyle import restyle
 from mvplan.gui.worker import LatestOnlyWorker, Outcome
 from mvplan.mechanics import Cancelled
 from mvplan.plan import Plan
@@ -568,7 +569,7 @@ class CyclePanel(QWidget):
             text = "Predict with device: the plan's ring solved on every frame (seconds)."
         self.state.setText(text)
         style = {"failed": "color: #c62828; font-weight: bold;", "running": "color: #1565c0;"}
-        self.state.setStyleSheet(style.get(self.status, ""))
+        restyle(self.state, style.get(self.status, ""))
 
     def _refresh_note(self) -> None:
         cycle = self.cycle

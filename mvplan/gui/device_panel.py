@@ -33,6 +33,7 @@ from mvplan.errors import MvplanError
 from mvplan.geometry.coronary import CSOffsets
 from mvplan.geometry.safety import Safety
 from mvplan.gui.document import PlanDocument
+from mvplan.gui.restyle import restyle
 
 #: (CSOffsets field, label, tooltip) of each offset field.
 OFFSET_FIELDS = (
@@ -225,10 +226,10 @@ class DevicePanel(QWidget):
         self.figures.setText("<br>".join(safety_lines(safety)))
         if safety.warning:
             self.warning.setText(f"⚠ {safety.warning}")
-            self.warning.setStyleSheet(_WARNING_STYLE)
+            restyle(self.warning, _WARNING_STYLE)
         else:
             self.warning.setText("No compression flagged.")
-            self.warning.setStyleSheet(_SAFE_STYLE)
+            restyle(self.warning, _SAFE_STYLE)
 
     # -- fields -> document -----------------------------------------------------------------
 

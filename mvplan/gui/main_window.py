@@ -56,6 +56,7 @@ from mvplan.gui.measurements_panel import MeasurementsPanel
 from mvplan.gui.placement_panel import PlacementPanel
 from mvplan.gui.preview import PreviewController
 from mvplan.gui.recovery import LeftBehind, RecoverySession
+from mvplan.gui.restyle import restyle
 from mvplan.gui.result_panel import ResultPanel
 from mvplan.gui.sweep_panel import SweepPanel
 from mvplan.gui.view3d import PlanView
@@ -618,7 +619,7 @@ class MainWindow(QMainWindow):
         flagged = safety.warning is not None
         text = f"Circumflex {safety.min_distance_mm:.1f} mm"
         self.safety_label.setText(f"⚠ {text}" if flagged else text)
-        self.safety_label.setStyleSheet("color: #c62828; font-weight: bold;" if flagged else "")
+        restyle(self.safety_label, "color: #c62828; font-weight: bold;" if flagged else "")
         self.safety_label.setToolTip(safety.warning or "No compression flagged")
         if flagged and safety is not self._safety_said:
             self._safety_said = safety

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mvplan.gui.document import PlanDocument
+from mvplan.gui.restyle import restyle
 from mvplan.planning.annuloplasty import PULLOUT_STRENGTH_N, AnnuloplastyResult
 from mvplan.render.colours import force_colours
 
@@ -77,7 +78,7 @@ class ResultPanel(QWidget):
         plan = doc.plan
         if plan is None or plan.ring is None:
             self.status.setText("No ring: choose one (or a device) in the catalogue to preview it.")
-            self.status.setStyleSheet("")
+            restyle(self.status, "")
         else:
             words = {
                 "ok": "Converged",
@@ -89,7 +90,7 @@ class ResultPanel(QWidget):
             if preview.result is not None and not preview.current:
                 text += " (values shown are of an earlier pose)"
             self.status.setText(text)
-            self.status.setStyleSheet(_STATUS_STYLE[preview.status])
+            restyle(self.status, _STATUS_STYLE[preview.status])
         result = preview.result
         if result is None or plan is None or plan.ring is None:
             self.summary.setText("")
@@ -181,6 +182,12 @@ class ResultPanel(QWidget):
         key = (what, tuple(map(tuple, rows)), tuple(near), faded)
         if key == self._shown:
             return
+        if self._shown is not None and key[:3] == self._shown[:3]:
+            # The same figures, greyed or not (each pose edit greys them until its answer
+            # comes): recolour the text, keep the items.
+            self._shown = key
+            self._fade(faded, near)
+            return
         self._shown = key
         self.table.setHorizontalHeaderLabels(["#", what, "Force", "of pull-out"])
         colours = force_colours(forces) if forces.size else np.zeros((0, 3))
@@ -202,6 +209,19 @@ class ResultPanel(QWidget):
             items[0].setForeground(QBrush(QColor(0, 0, 0)))
             if near[i]:
                 items[3].setForeground(QBrush(QColor("#c62828")))
+
+    def _fade(self, faded: bool, near: list[bool]) -> None:
+        """Grey the table's text, or give it its colour back, as :meth:`_show_rows` would
+        (the coloured numbers and the red of a warned share stay)."""
+        plain = QColor(self.palette().text().color())
+        grey = QColor(plain)
+        grey.setAlpha(120)
+        for i, warned in enumerate(near):
+            for col in (1, 2, 3):
+                item = self.table.item(i, col)
+                assert item is not None
+                red = col == 3 and warned
+                item.setForeground(QBrush(QColor("#c62828") if red else grey if faded else plain))
 
 
 __all__ = ["ResultPanel"]

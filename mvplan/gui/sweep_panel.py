@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from mvplan.errors import InputError, MvplanError
 from mvplan.gui.document import PlanDocument, same_valve
+from mvplan.gui.restyle import restyle
 from mvplan.gui.worker import LatestOnlyWorker, Outcome
 from mvplan.plan import Plan
 from mvplan.planning.closure import ClosureSettings
@@ -463,7 +464,7 @@ class SweepPanel(QWidget):
             text += " The valve has changed since: run the sweep again."
         self.state.setText(text)
         style = {"failed": "color: #c62828; font-weight: bold;", "running": "color: #1565c0;"}
-        self.state.setStyleSheet(style.get(self.status, "color: #6d6d6d;" if stale else ""))
+        restyle(self.state, style.get(self.status, "color: #6d6d6d;" if stale else ""))
         result = self.result
         if result is None or self.status != "done":
             self.reason.setText("")

@@ -78,10 +78,12 @@ STILL_DELAY_MS = 300
 #: Longest pause between two frames while things change, ms (:meth:`PlanView.request_render`).
 MAX_FRAME_GAP_MS = 60
 
-#: Shortest wait from asking for a frame to drawing it, ms: longer than the event loop's own
-#: 5 ms timers, so whatever came due while the change was being handled runs before the frame
-#: rather than after it (:meth:`PlanView.request_render`).
-MIN_FRAME_DELAY_MS = 8
+#: Shortest wait from handling the change that asked for a frame to drawing it, ms: longer
+#: than the event loop's own 5 ms timers and than the panels' repaint after a pose edit
+#: (4-15 ms while a solve runs), so that whatever came due meanwhile runs before the frame
+#: rather than with it (:meth:`PlanView.request_render`). While the hand moves, frames are
+#: spaced by their own length (20-30 ms in software OpenGL) anyway.
+MIN_FRAME_DELAY_MS = 16
 
 #: What the 3D view says under leaflets that no longer match the plan.
 STALE_NOTE = "Leaflet closure out of date: Simulate closure again (Ctrl+L)"
@@ -239,20 +241,27 @@ class PlanView(QWidget):
         :data:`MAX_FRAME_GAP_MS`). With a GPU (frames of a few ms) that is no wait at all; in
         software OpenGL (20-45 ms) it keeps the interface answering while the hand moves.
 
-        A frame also waits at least :data:`MIN_FRAME_DELAY_MS` from the request: the request
-        comes in the middle of handling a change (a pose edit, a preview's answer), and the
-        panels that refresh after it take 5-15 ms more. Drawn at once, the frame would follow
-        that work in the same stretch and the event loop would not answer for their sum (up
-        to 75 ms measured); after the short wait, timers and input that came due meanwhile
-        run first, and the loop is held for the longer of the two instead."""
+        A frame also waits at least :data:`MIN_FRAME_DELAY_MS`, counted from when the change
+        that asked for it has been handled: the request comes in the middle of handling a
+        change (a pose edit, a preview's answer), and the panels that refresh after it take
+        4-15 ms more (more while a solve runs beside them). Drawn at once, or after a wait
+        counted from the request, the frame followed that work in the same stretch and the
+        event loop did not answer for their sum (up to 75 ms measured); after the wait,
+        timers and input that came due meanwhile run first, and the loop is held for the
+        longer of the two instead."""
         self._set_quality(still=False)
         if not self._render_pending:
             self._render_pending = True
-            since = 1e3 * (time.perf_counter() - self._last_frame)
-            gap = min(self.frame_ms[-1], MAX_FRAME_GAP_MS) if self.frame_ms else 0.0
-            delay = max(MIN_FRAME_DELAY_MS, round(gap - since))
-            QTimer.singleShot(delay, self.render_now)
+            # The wait starts once the change has been handled (a zero timer runs when
+            # control is back in the event loop), not at the request.
+            QTimer.singleShot(0, self._schedule_frame)
         self._still_timer.start()
+
+    def _schedule_frame(self) -> None:
+        since = 1e3 * (time.perf_counter() - self._last_frame)
+        gap = min(self.frame_ms[-1], MAX_FRAME_GAP_MS) if self.frame_ms else 0.0
+        delay = max(MIN_FRAME_DELAY_MS, round(gap - since))
+        QTimer.singleShot(delay, self.render_now)
 
     def render_now(self, still: bool | None = None) -> None:
         """Draw now (``still``: at full quality, or interactive; None: as set); nothing once

@@ -60,9 +60,22 @@ def test_a_failed_solve_says_why_and_keeps_the_last_good_result(qtbot, window) -
     assert "earlier pose" in window.result_panel.status.text()
     assert "suture" in window.statusBar().currentMessage()
     assert window.measurements_panel.cell("ap_diameter_mm", "With ring") != ""  # kept, greyed
+    assert _suture_text_alpha(window) == {120}  # the good forces, greyed
     # Undo returns to the good plan and its answer at once.
     window.document_undo()
     assert doc.preview.status == "ok" and doc.preview.result is good and doc.preview.current
+    assert _suture_text_alpha(window) == {255}
+
+
+def _suture_text_alpha(window: MainWindow) -> set[int]:
+    """The alpha of the suture table's region and force texts (column 1 and 2)."""
+    table = window.result_panel.table
+    assert table.rowCount() > 0
+    return {
+        table.item(row, col).foreground().color().alpha()
+        for row in range(table.rowCount())
+        for col in (1, 2)
+    }
 
 
 def _drop(window: MainWindow, paths: list[Path]) -> None:

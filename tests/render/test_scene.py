@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from vtkmodules.util.numpy_support import vtk_to_numpy
+from vtkmodules.vtkCommonCore import vtkIdList
 
 from mvplan.errors import InputError
 from mvplan.geometry.annulus import LANDMARK_NAMES, Annulus
 from mvplan.planning import Placement, suture_points
 from mvplan.planning.annuloplasty import AnnuloplastyResult, simulate_annuloplasty
 from mvplan.render import PlanScene
+from mvplan.render.actors import MARKER_FACE_TEXT
 from mvplan.render.arrays import polydata_points
 from mvplan.render.layers import FORCE_TITLE, HEIGHT_TITLE, suture_legs, warned_sutures
 from mvplan.rings.spec import RingSpec
@@ -214,9 +217,27 @@ def test_landmark_drag_and_clear(scene: PlanScene, annulus: Annulus) -> None:
 
 
 def test_orientation_marker_is_labelled_in_the_valve_frame() -> None:
-    cube = PlanScene.orientation_marker_actor()
-    assert (cube.GetYPlusFaceText(), cube.GetZPlusFaceText(), cube.GetXMinusFaceText()) == (
-        "A",
-        "LA",
-        "AL",
-    )
+    assert MARKER_FACE_TEXT == {
+        "+x": "PM", "-x": "AL", "+y": "A", "-y": "P", "+z": "LA", "-z": "LV",
+    }  # fmt: skip
+    marker = PlanScene.orientation_marker_actor()
+    poly = marker.GetMapper().GetInput()
+    colours = vtk_to_numpy(poly.GetCellData().GetScalars())
+    points = polydata_points(poly)
+    # One actor: the cube, each pair of faces lettered in its own colour on those faces.
+    for axis, colour in ((0, (194, 143, 245)), (1, (89, 209, 242)), (2, (242, 140, 115))):
+        cells = np.flatnonzero(np.all(colours == colour, axis=1))
+        assert cells.size > 0
+        lettered = points[np.unique(np.concatenate([_cell_points(poly, c) for c in cells]))]
+        np.testing.assert_allclose(np.abs(lettered[:, axis]), 0.501, atol=1e-6)
+        if axis == 2:
+            # "LA" reads across the surgeon's (atrial) view, anterior up: along x.
+            atrial = lettered[lettered[:, 2] > 0]
+            extent = atrial.max(axis=0) - atrial.min(axis=0)
+            assert extent[0] > 1.5 * extent[1]
+
+
+def _cell_points(poly: object, cell: int) -> np.ndarray:
+    ids = vtkIdList()
+    poly.GetCellPoints(int(cell), ids)  # type: ignore[attr-defined]
+    return np.array([ids.GetId(k) for k in range(ids.GetNumberOfIds())], dtype=int)
