@@ -21,12 +21,19 @@ inverts that.
 
 Choices
 -------
-- Only different groups touch: ``groups`` labels nodes (anterior 0, posterior 1, ...) and
-  ``ipctk.make_vertex_patches_filter`` becomes the collision mesh's ``can_collide``; it is C++ (no
-  Python call per candidate) and is used by the broad phase of both the barrier and CCD. A
-  primitive pair is kept if *any* node of one is in a different group from *any* node of the
-  other (ipctk's rule), so nodes shared at a commissure take one label and the faces around them
-  may touch either leaflet. ``self_contact=True`` drops the filter.
+- Groups: ``groups`` labels nodes (anterior 0, posterior 1, ...). Without ``self_contact``
+  only different groups touch: ``ipctk.make_vertex_patches_filter`` becomes the collision
+  mesh's ``can_collide``; it is C++ (no Python call per candidate) and is used by the broad
+  phase of both the barrier and CCD. A primitive pair is kept if *any* node of one is in a
+  different group from *any* node of the other (ipctk's rule), so nodes shared at a commissure
+  take one label and the faces around them may touch either leaflet. ``self_contact=True``
+  lets every pair of non-adjacent primitives interact, a surface with itself too (the
+  barrier, the collision checks and :meth:`BarrierContact.intersects`); the groups then
+  only say what :meth:`BarrierContact.contact_pairs` reports (pairs across groups: the
+  coaptation between leaflets, not a leaflet's folds). The closure uses it: with contact
+  between leaflets only, the row of triangles next to a ring-shortened annulus folded through
+  itself (128 crossing edge-triangle pairs, all within one leaflet, on the functional-MR
+  sample under a 26 mm rigid ring), unseen by the barrier and the collision checks.
 - Hessian: exact (``PSDProjectionMethod.NONE``) unless ``project=True``, then each pair's
   12 x 12 block is clamped to PSD (``CLAMP``, as :func:`.assembly.project_psd`) or mirrored
   (``ABS``, ``projection="abs"``). The solver's policy (DESIGN.md section 6) decides when.
@@ -143,7 +150,8 @@ class ContactPairs:
 
 
 class BarrierContact:
-    """IPC barrier between surface triangles of different groups, with CCD step bounds.
+    """IPC barrier between surface triangles (of different groups, or any), with CCD step
+    bounds.
 
     Parameters
     ----------
@@ -152,8 +160,9 @@ class BarrierContact:
     faces : (m, 3) int
         Surface triangles (node indices).
     groups : (n,) int, optional
-        Group label of every node (e.g. 0 anterior, 1 posterior leaflet); only pairs across
-        groups interact. Required unless ``self_contact``.
+        Group label of every node (e.g. 0 anterior, 1 posterior leaflet); without
+        ``self_contact`` only pairs across groups interact (then required); with it, the
+        groups select the pairs :meth:`contact_pairs` reports.
     dhat : float, mm
         Activation distance: pairs farther apart feel nothing.
     kappa : float, N/mm^2
@@ -201,13 +210,23 @@ class BarrierContact:
             np.asfortranarray(local[all_edges], dtype=np.int32),
             np.asfortranarray(local[faces], dtype=np.int32),
         )
-        if not self_contact:
-            if groups is None:
+        # Pairs across groups: the barrier's own mesh without self contact, a second mesh
+        # (for contact_pairs only) with it.
+        self._across = self._mesh
+        if groups is None:
+            if not self_contact:
                 raise ValueError("groups are required unless self_contact=True")
+        else:
             labels = np.asarray(groups, dtype=np.int32).reshape(-1)
             if labels.shape != (self.n_nodes,):
                 raise ValueError(f"{labels.shape[0]} group labels for {self.n_nodes} nodes")
-            self._mesh.can_collide = ipctk.make_vertex_patches_filter(labels[self.nodes])
+            if self_contact:
+                self._across = ipctk.CollisionMesh(
+                    np.asfortranarray(rest[self.nodes]),
+                    np.asfortranarray(local[all_edges], dtype=np.int32),
+                    np.asfortranarray(local[faces], dtype=np.int32),
+                )
+            self._across.can_collide = ipctk.make_vertex_patches_filter(labels[self.nodes])
         # One thread: ipctk's parallel reductions sum in an order that depends on scheduling,
         # and a contact solve amplifies those last-bit differences (measured on a cold
         # repaired closure: 121 to 244 Newton iterations from one input, run to run). With
@@ -235,8 +254,15 @@ class BarrierContact:
         return collisions
 
     def _pairs_within(self, v: FloatArray, distance: float) -> ipctk.NormalCollisions:
+        """Pairs that may collide (the barrier's) closer than ``distance``."""
         collisions = ipctk.NormalCollisions()
         collisions.build(self._mesh, v, distance)
+        return collisions
+
+    def _pairs_across(self, v: FloatArray, distance: float) -> ipctk.NormalCollisions:
+        """Pairs of different groups (any pairs, without groups) closer than ``distance``."""
+        collisions = ipctk.NormalCollisions()
+        collisions.build(self._across, v, distance)
         return collisions
 
     # -- energy ----------------------------------------------------------------------------
@@ -354,8 +380,8 @@ class BarrierContact:
         """
         threshold = self.dhat + tol
         v = self._surface(x)
-        collisions = self._pairs_within(v, threshold)
-        edges, faces = self._mesh.edges, self._mesh.faces
+        collisions = self._pairs_across(v, threshold)
+        edges, faces = self._across.edges, self._across.faces
         points: list[tuple[int, list[int], float]] = []
         edge_pairs: list[tuple[list[int], float]] = []
         for c in collisions.fv_collisions:

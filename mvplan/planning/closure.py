@@ -344,12 +344,15 @@ class ClosureModel:
         # bending and chords keep their exact blocks (module docstring).
         terms = [*self.membranes, self.bending, self.pressure, self.chords]
         self.elastic = Sum(terms, projected=[True] * len(self.membranes) + [False, True, False])
+        # Every leaflet touches the other and itself: with contact between leaflets only, the
+        # row next to a ring-shortened annulus folded through itself unseen (contact module).
         groups = np.where(mesh.node_regions() == "anterior", 0, 1)
         groups = np.concatenate([groups, [2, 2]])
         self.contact = BarrierContact(
             self.reference,
             tri,
             groups,
+            self_contact=True,
             dhat=settings.dhat_mm,
             kappa=kappa_for_pressure(settings.pressure_mpa, settings.dhat_mm)
             * settings.kappa_factor,

@@ -183,6 +183,28 @@ def test_contact_pairs_use_a_tolerance_above_dhat() -> None:
     assert not contact.contact_pairs(x, tol=0.01).nodes.any()
 
 
+def test_self_contact_acts_within_a_group_and_reports_pairs_across_groups() -> None:
+    """Two patches 0.12 mm apart: in one group the filtered barrier ignores them, self contact
+    pushes them apart; either way only pairs of different groups are "in contact"."""
+    x, faces, groups = two_patches(n=4, size=3.0)
+    one = np.zeros_like(groups)
+    assert BarrierContact(x, faces, one, dhat=DHAT, kappa=KAPPA).value(x) == 0.0
+    folded = BarrierContact(x, faces, one, self_contact=True, dhat=DHAT, kappa=KAPPA)
+    assert folded.value(x) > 0.0
+    assert not folded.contact_pairs(x, tol=0.1).nodes.any()  # one group: a fold, not contact
+    top = groups == 1
+    down = np.zeros_like(x)
+    down[top & (x[:, 0] < 1.5), 2] = -0.3  # half the top patch bent through the other
+    assert folded.max_step(x, down) < 1.0
+    assert folded.intersects(x + down) and not folded.intersects(x)
+    across = BarrierContact(x, faces, groups, self_contact=True, dhat=DHAT, kappa=KAPPA)
+    assert across.value(x) == pytest.approx(folded.value(x))  # the groups leave the barrier
+    pairs = across.contact_pairs(x, tol=0.1)
+    assert pairs.nodes.any()
+    for point, feature in zip(pairs.point_nodes, pairs.feature_nodes, strict=True):
+        assert np.all(groups[feature[feature >= 0]] != groups[point])
+
+
 def test_sum_refuses_contact_and_with_contact_adds_it() -> None:
     x, faces, groups = two_patches()
     contact = BarrierContact(x, faces, groups, dhat=DHAT, kappa=KAPPA)
