@@ -92,9 +92,9 @@ MAX_START_FORCE = 20.0
 
 #: Said wherever a closed valve's leaflet triangles cross (:attr:`ClosureResult.surfaces_cross`).
 CROSSING_WARNING = (
-    "in the {name} closed valve, leaflet triangles pass through each other where the ring "
-    "crushes the tissue next to the annulus (the collision check missed it): coaptation and "
-    "orifice figures there are not reliable (docs/theory.md section 10)."
+    "in the {name} closed valve, leaflet triangles pass through each other (the collision "
+    "check missed it): coaptation and orifice figures there are not reliable "
+    "(docs/theory.md section 10)."
 )
 
 
@@ -252,13 +252,13 @@ class ClosureResult:
     restarts : int
         1 when the warm start failed and the valve was closed again from the open leaflets.
     surfaces_cross : bool
-        Triangles of the anterior leaflet and of the rest cross somewhere (an exact
-        intersection test of the closed state). The continuous collision check bounds every
-        step, but it can miss a crossing between the nearly degenerate triangles of a rim
-        crushed by a small ring: measured next to a commissure at the annulus, on the
-        functional-MR sample under rigid ``classic-like`` rings of 26 and 24 mm on every load
-        path (and 28 mm in a sweep; not 30 mm and up), and on the healthy sample under a 28 mm
-        ring. Figures there are then not to be trusted (``docs/theory.md`` section 10).
+        Leaflet triangles cross somewhere, a leaflet's own included (an exact intersection
+        test of the closed state). The barrier and the continuous collision check keep every
+        pair of non-adjacent triangles apart, so this should not happen; it is checked
+        because it once did: with contact between the leaflets only, the row of triangles
+        next to the annulus folded through itself under rings of 28 mm and smaller on the
+        functional-MR sample (``docs/theory.md`` section 10). Figures of a closure that
+        crosses are not to be trusted.
     """
 
     x: FloatArray
