@@ -6,9 +6,9 @@ tethering growing as the ring got smaller. The series below runs the rigid ``cla
 family downward on the bundled functional-MR annulus and papillary tips, each size warm-started
 from the one before (as ``mvplan sweep`` does), and checks the same shape of result: the
 regurgitant orifice shrinks with the ring down to the closing size, the largest size that closes
-the valve lies within a size of 32 mm, and every smaller size closes it too (measured: 41, 18, 8.4,
-7.3 mm^2 from 40 to 34 mm, then 4.2, 2.8, 0.5, 0.3 and 2.6 mm^2 from 32 to 24 mm: the smallest
-ring tethers the leaflets enough to open a little again).
+the valve lies within a size of 32 mm, and every smaller size closes it too (measured: 41, 19, 9.2,
+8.3 mm^2 from 40 to 34 mm, then 5.4, 3.9, 1.7, 0.7 and 1.4 mm^2 from 32 to 24 mm, closing from
+30 mm: the smallest ring tethers the leaflets enough to open a little again).
 """
 
 from __future__ import annotations
