@@ -192,8 +192,6 @@ class ResultPanel(QWidget):
         self.table.setHorizontalHeaderLabels(["#", what, "Force", "of pull-out"])
         colours = force_colours(forces) if forces.size else np.zeros((0, 3))
         self.table.setRowCount(len(rows))
-        grey = QColor(self.palette().text().color())
-        grey.setAlpha(120)
         for i, cells in enumerate(rows):
             items = [QTableWidgetItem(text) for text in cells]
             for col, item in enumerate(items):
@@ -201,18 +199,15 @@ class ResultPanel(QWidget):
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
-                if faded:
-                    item.setForeground(QBrush(grey))
                 self.table.setItem(i, col, item)
             r, g, b = (int(255 * c) for c in colours[i])
             items[0].setBackground(QBrush(QColor(r, g, b)))
             items[0].setForeground(QBrush(QColor(0, 0, 0)))
-            if near[i]:
-                items[3].setForeground(QBrush(QColor("#c62828")))
+        self._fade(faded, near)
 
     def _fade(self, faded: bool, near: list[bool]) -> None:
-        """Grey the table's text, or give it its colour back, as :meth:`_show_rows` would
-        (the coloured numbers and the red of a warned share stay)."""
+        """Grey the text of the region, force and share columns, or give it its colour back
+        (the red of a share near the pull-out strength stays either way)."""
         plain = QColor(self.palette().text().color())
         grey = QColor(plain)
         grey.setAlpha(120)
