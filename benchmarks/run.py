@@ -17,6 +17,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from statistics import median
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -147,12 +148,6 @@ def _gui_records(starts: int) -> list[dict[str, object]] | None:
 
 def _merged(records: list[dict[str, object]]) -> dict[str, object]:
     """One event-loop case measured in several processes as one record (``_gui_records``)."""
-
-    def median(values: list[float]) -> float:
-        ordered = sorted(values)
-        mid = len(ordered) // 2
-        return ordered[mid] if len(ordered) % 2 else 0.5 * (ordered[mid - 1] + ordered[mid])
-
     params = [dict(r["params"]) for r in records]  # type: ignore[call-overload]
     maxima = [float(p["max_ms"]) for p in params]
     merged: dict[str, object] = {
