@@ -12,6 +12,12 @@ converged state and reuses the native measurements. Results come back through a 
 signal; an unconverged or failed solve is reported with its reason and the last good result
 stays on show (:meth:`mvplan.gui.document.PlanDocument.set_preview`). A dragged landmark's
 measurements are computed the same way on a second worker.
+
+The solver worker's thread only waits: each solve runs in the GUI's solver process
+(:func:`mvplan.gui.solver_process.shared_solver_process`), so it never holds the interpreter
+lock the drawing needs (:mod:`mvplan.gui.solver_process` has the measurements). It starts
+shortly after the window, or with the first solve. A landmark's measurements (a few milliseconds
+of numpy) stay in their thread.
 """
 
 from __future__ import annotations
@@ -19,17 +25,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from mvplan.errors import ConvergenceError, MvplanError
 from mvplan.geometry.measurements import measure
 from mvplan.gui.document import PlanDocument
+from mvplan.gui.solver_process import shared_solver_process
 from mvplan.gui.worker import LatestOnlyWorker, Outcome
 from mvplan.mechanics import Cancelled
 from mvplan.plan import Plan
 from mvplan.planning import Placement
 from mvplan.planning.annuloplasty import AnnuloplastyResult
 from mvplan.workflow import simulate_plan
+
+#: How long after the controller the solver process starts, if no solve started it (ms).
+PROCESS_START_DELAY_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,7 @@ def failure_text(error: BaseException) -> str:
 
 
 class PreviewController(QObject):
-    """Solves the document's plan (and a drag's poses) in a worker thread (module docstring).
+    """Solves the document's plan (and a drag's poses) off the GUI thread (module docstring).
 
     Signals
     -------
@@ -74,6 +84,10 @@ class PreviewController(QObject):
         self._measured.connect(self._on_measured)
         document.plan_changed.connect(self._on_plan_changed)
         document.transient_changed.connect(self._on_transient)
+        self._process = shared_solver_process()
+        # Started once the window is up (its imports would compete with the window's for the
+        # two cores); a solve asked for before then starts it itself.
+        QTimer.singleShot(PROCESS_START_DELAY_MS, self, self._process.start)
         if document.plan is not None:
             self._on_plan_changed("open")
 
@@ -145,13 +159,15 @@ class PreviewController(QObject):
 
         def run(cancelled: Any) -> AnnuloplastyResult:
             # The CLI's and the API's solve (an unconverged one raises ConvergenceError).
-            return simulate_plan(
+            result: AnnuloplastyResult = self._process.call(
+                simulate_plan,
                 replace(plan, placement=request.placement),
                 spec=spec,
                 warm_start=state,
                 pre=pre,
-                cancel=cancelled,
+                cancelled=cancelled,
             )
+            return result
 
         ticket = self._solver.submit(run, self._finished.emit, cancel_running=cancel_running)
         self._requests[ticket] = request

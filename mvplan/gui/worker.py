@@ -6,28 +6,15 @@ callable every job receives (the solver's ``cancel`` argument polls it once per 
 iteration). Each job's outcome goes to its ``done`` callback, called in the worker thread; the
 Qt layer turns that into a queued signal.
 
-Why a thread and not a process: a solve (numpy and scipy over small arrays, 80-180 ms with its
-measurements) holds the interpreter lock much of the time, but CPython hands the lock over
-every ``sys.getswitchinterval()`` (5 ms), so the event loop still runs. Measured on the project
-machine (a 5 ms Qt timer while 15 solves run back to back in a thread): the timer fired at most
-3.9-4.9 ms late (median 0.1 ms), against the 50 ms the issue allows, with no pickling of the
-annulus and no second interpreter's start-up. ``benchmarks``' event-loop figure repeats this
-through the GUI's own preview controller.
+The annuloplasty preview's thread only waits: its solves run in a child process
+(:mod:`mvplan.gui.solver_process`, which has the measurements that decided it). The other
+workers (leaflet closure, cycle, sweep, recovery writer) run their jobs here, in the thread:
+a closure, the heaviest, left the GUI's 5 ms timer at most 31 ms late (90th percentile
+3.5 ms; :mod:`mvplan.gui.closure`).
 
-What the lock hand-over does not give is CPU: on two cores, software OpenGL's drawing threads
-and the solver compete, and a frame during a drag took 47-51 ms (23-27 ms alone), so the event
-loop answered late by 58-62 ms at the 90th percentile. The worker thread therefore runs at a
-lower scheduling priority (``nice`` +10; Linux schedules threads one by one): measured with
-``python -m mvplan.gui.bench``, frames 29 ms, event-loop lateness p90 28 ms (drag) and 39 ms
-(committed edits), for solves about 30 % slower (71 against 55 ms). Where a thread's priority
-cannot be set (other systems), it runs at the normal one.
-
-A worker *process* (spawned, at the same priority, results pickled back: 1.1 MB, 0.6 ms to
-read) was built and measured against this thread, three runs of six seconds each, alternated:
-event-loop lateness p90 29-31 against 27-30 ms (drag) and 35-36 against 32-36 ms (edits), worst
-46-54 against 51-73 ms (drag) and 76-97 against 62-68 ms (edits). No difference beyond the
-run-to-run spread, so the thread stays: what holds the loop is software OpenGL's frames
-(fill-bound: 12 ms at 88 x 646 pixels, 22 ms at 568 x 726, 48 ms at 1208 x 1006), not the lock.
+The thread runs at a lower scheduling priority (``nice`` +10; Linux schedules threads one by
+one), so on two cores software OpenGL's drawing threads win the CPU from it. Where a thread's
+priority cannot be set (other systems), it runs at the normal one.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@ the catalogue's filters, notices, screenshots."""
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mvplan.gui.main_window import RESEARCH_NOTICE, SETTING_NOTICE, MainWindow
 from mvplan.gui.pose import PoseParameters, pose_parameters
+from mvplan.gui.solver_process import SolverProcessError
 
 pytestmark = pytest.mark.gui
 
@@ -65,6 +68,36 @@ def test_a_failed_solve_says_why_and_keeps_the_last_good_result(qtbot, window) -
     window.document_undo()
     assert doc.preview.status == "ok" and doc.preview.result is good and doc.preview.current
     assert _suture_text_alpha(window) == {255}
+
+
+def test_the_preview_solves_in_its_own_process_and_outlives_its_death(  # type: ignore[no-untyped-def]
+    qtbot, window, monkeypatch
+) -> None:
+    doc = window.document
+    assert window.open_path(SAMPLE)
+    doc.choose_ring("classic-like", 32.0)
+    wait_preview(qtbot, window)
+    process = window.preview._process
+    first = process.pid
+    assert process.alive and first not in (None, os.getpid())
+    # Killed while idle (as an out-of-memory killer would): the next change starts another.
+    os.kill(first, signal.SIGKILL)
+    qtbot.waitUntil(lambda: not process.alive, timeout=5_000)
+    rotation = window.placement_panel.fields["rotation_deg"]
+    rotation.setValue(rotation.value() + 5.0)
+    wait_preview(qtbot, window)
+    assert process.alive and process.pid != first
+    good = doc.preview.result
+    # Killed during a solve: the preview says so and keeps the last good answer.
+    stopped = SolverProcessError("the solver process stopped unexpectedly (exit code -9)")
+    monkeypatch.setattr(process, "call", lambda *a, **k: (_ for _ in ()).throw(stopped))
+    rotation.setValue(rotation.value() + 5.0)
+    qtbot.waitUntil(lambda: doc.preview.status == "failed", timeout=20_000)
+    assert doc.preview.message == str(stopped)
+    assert doc.preview.result is good and not doc.preview.current
+    monkeypatch.undo()
+    rotation.setValue(rotation.value() + 5.0)
+    wait_preview(qtbot, window)
 
 
 def _suture_text_alpha(window: MainWindow) -> set[int]:
