@@ -50,7 +50,7 @@ from typing import Any
 
 from mvplan.errors import MvplanError
 
-#: Scheduling priority of the child relative to the GUI (module docstring).
+#: The child's niceness where Linux's SCHED_IDLE policy is not available (module docstring).
 NICENESS = 10
 
 #: How often the waiting thread looks at its ``cancelled()`` (s).
