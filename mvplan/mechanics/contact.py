@@ -253,16 +253,13 @@ class BarrierContact:
         self._cache = (v.copy(order="F"), collisions)
         return collisions
 
-    def _pairs_within(self, v: FloatArray, distance: float) -> ipctk.NormalCollisions:
-        """Pairs that may collide (the barrier's) closer than ``distance``."""
+    @staticmethod
+    def _pairs_within(
+        mesh: ipctk.CollisionMesh, v: FloatArray, distance: float
+    ) -> ipctk.NormalCollisions:
+        """Pairs of ``mesh`` (the barrier's, or ``_across``) closer than ``distance``."""
         collisions = ipctk.NormalCollisions()
-        collisions.build(self._mesh, v, distance)
-        return collisions
-
-    def _pairs_across(self, v: FloatArray, distance: float) -> ipctk.NormalCollisions:
-        """Pairs of different groups (any pairs, without groups) closer than ``distance``."""
-        collisions = ipctk.NormalCollisions()
-        collisions.build(self._across, v, distance)
+        collisions.build(mesh, v, distance)
         return collisions
 
     # -- energy ----------------------------------------------------------------------------
@@ -357,7 +354,7 @@ class BarrierContact:
             Search distance; default ``dhat``.
         """
         v = self._surface(x)
-        collisions = self._pairs_within(v, self.dhat if within is None else within)
+        collisions = self._pairs_within(self._mesh, v, self.dhat if within is None else within)
         if len(collisions) == 0:
             return float(np.inf)
         return float(np.sqrt(collisions.compute_minimum_distance(self._mesh, v)))
@@ -380,7 +377,7 @@ class BarrierContact:
         """
         threshold = self.dhat + tol
         v = self._surface(x)
-        collisions = self._pairs_across(v, threshold)
+        collisions = self._pairs_within(self._across, v, threshold)
         edges, faces = self._across.edges, self._across.faces
         points: list[tuple[int, list[int], float]] = []
         edge_pairs: list[tuple[list[int], float]] = []
