@@ -238,3 +238,42 @@ def test_a_locked_solve_stops_early_and_says_so() -> None:
     with pytest.raises(NotConverged, match="stuck") as caught:
         solve(energy, x0, free, load_norm=load_norm, max_step=lambda x, dx: 1e-9)
     assert caught.value.result.iterations == LOCKED_STEPS
+
+
+def test_the_projected_shift_search_starts_where_it_last_succeeded() -> None:
+    """An indefinite 'projected' Hessian (eigenvalue -1e-5 of a largest diagonal 1) needs a
+    shift of 1e-4 relative: found from 1e-10 up the first time (5 factorisations), at once the
+    next time, a notch lower (one failure, then 1e-4) after that, and with no shift once the
+    matrix is definite again."""
+    import scipy.sparse as sp
+
+    from mvplan.mechanics.ldl import FreeLDL
+    from mvplan.mechanics.newton import ShiftMemory, _factor_projected
+
+    n = 6
+    indefinite = sp.csr_matrix(np.diag([1.0, 0.5, 0.2, 0.1, 0.05, -1e-5]))
+    definite = sp.csr_matrix(np.diag([1.0, 0.5, 0.2, 0.1, 0.05, 1e-3]))
+    ldl, shifts = FreeLDL(np.arange(n)), ShiftMemory()
+    b = np.ones(n)
+
+    def factor(h: sp.csr_matrix) -> tuple[bool, str, int]:
+        return _factor_projected(h, ldl, shifts)
+
+    assert factor(indefinite) == (True, "projected+shift", 5)  # none, 1e-10, 1e-8, 1e-6, 1e-4
+    assert shifts.start == pytest.approx(1e-4)
+    x = ldl.solve(b)
+    assert x[-1] == pytest.approx(1.0 / (1e-4 - 1e-5))  # solved with the shift added
+    assert factor(indefinite) == (True, "projected+shift", 1)  # the last shift, at once
+    assert shifts.start == pytest.approx(1e-6)  # next time a notch lower
+    assert factor(indefinite) == (True, "projected+shift", 2)  # 1e-6 fails, 1e-4 again
+    assert factor(definite) == (True, "projected+shift", 1)  # 1e-4 works
+    assert factor(definite) == (True, "projected+shift", 1)  # 1e-6 works
+    assert factor(definite) == (True, "projected+shift", 1)  # 1e-8 works
+    assert factor(definite) == (True, "projected+shift", 1)  # 1e-10 works
+    assert factor(definite) == (True, "projected", 1)  # below 1e-10: no shift at all
+    assert shifts.start == 0.0
+    coupled = np.eye(n)
+    coupled[0, 1] = coupled[1, 0] = 1e12  # an eigenvalue -1e12, beyond the largest shift (1e10)
+    hopeless = sp.csr_matrix(coupled)
+    assert factor(hopeless) == (False, "projected+shift", 12)
+    assert shifts.start == 0.0
