@@ -166,12 +166,16 @@ class ShiftMemory:
     """Where to start looking for the diagonal shift that makes the projected Hessian
     definite, kept over a solve.
 
-    The projected Hessian keeps the exact bending and chord blocks (section 10 of
+    The projected Hessian keeps the exact bending and chord blocks (section 2 of
     ``docs/theory.md``), so it is not always positive semidefinite: on the healthy closure of
     the standard mesh it needed a shift of ``1e-4`` of its largest diagonal entry in a third of
     the iterations. Searched from ``1e-10`` up each time, that cost 4 failed factorisations an
-    iteration. The search now starts at the shift that last worked; when that works at once the
-    next search starts a notch lower, so that the shift falls away once it is not needed.
+    iteration. The search now starts a notch (a factor :data:`SHIFT_FACTOR`) below the shift
+    that last worked: one failure and then that shift while the need lasts, and the shift
+    falls away a notch an iteration once it is gone. Starting *at* the last shift, and a notch
+    lower only after it worked at once, saved more factorisations but took shifts up to 100
+    times larger than needed every other iteration, and the repaired closures of the standard
+    mesh needed up to twice the iterations (theory.md section 2).
     """
 
     start: float = 0.0  # relative to the largest free diagonal entry; 0: try no shift first
@@ -194,10 +198,10 @@ def _factor_projected(h: sp.csr_matrix, ldl: FreeLDL, shifts: ShiftMemory) -> tu
             return True, "projected", count
         relative = SHIFT_FIRST
     scale = max(float(np.abs(h.diagonal()[ldl.free]).max()), 1e-300)
-    for tries in range(1, MAX_SHIFT_TRIES + 1):
+    for _ in range(MAX_SHIFT_TRIES):
         count += 1
         if ldl.factor(h, relative * scale):
-            shifts.start = relative / SHIFT_FACTOR if tries == 1 else relative
+            shifts.start = relative / SHIFT_FACTOR
             return True, "projected+shift", count
         relative *= SHIFT_FACTOR
     shifts.start = 0.0

@@ -240,11 +240,11 @@ def test_a_locked_solve_stops_early_and_says_so() -> None:
     assert caught.value.result.iterations == LOCKED_STEPS
 
 
-def test_the_projected_shift_search_starts_where_it_last_succeeded() -> None:
+def test_the_projected_shift_search_starts_a_notch_below_the_last_shift() -> None:
     """An indefinite 'projected' Hessian (eigenvalue -1e-5 of a largest diagonal 1) needs a
-    shift of 1e-4 relative: found from 1e-10 up the first time (5 factorisations), at once the
-    next time, a notch lower (one failure, then 1e-4) after that, and with no shift once the
-    matrix is definite again."""
+    shift of 1e-4 relative: found from 1e-10 up the first time (5 factorisations), then from a
+    notch below it (1e-6 fails, 1e-4 again); once the matrix is definite the shift falls a
+    notch a call, down to none."""
     import scipy.sparse as sp
 
     from mvplan.mechanics.ldl import FreeLDL
@@ -254,26 +254,22 @@ def test_the_projected_shift_search_starts_where_it_last_succeeded() -> None:
     indefinite = sp.csr_matrix(np.diag([1.0, 0.5, 0.2, 0.1, 0.05, -1e-5]))
     definite = sp.csr_matrix(np.diag([1.0, 0.5, 0.2, 0.1, 0.05, 1e-3]))
     ldl, shifts = FreeLDL(np.arange(n)), ShiftMemory()
-    b = np.ones(n)
 
     def factor(h: sp.csr_matrix) -> tuple[bool, str, int]:
         return _factor_projected(h, ldl, shifts)
 
     assert factor(indefinite) == (True, "projected+shift", 5)  # none, 1e-10, 1e-8, 1e-6, 1e-4
-    assert shifts.start == pytest.approx(1e-4)
-    x = ldl.solve(b)
+    assert shifts.start == pytest.approx(1e-6)
+    x = ldl.solve(np.ones(n))
     assert x[-1] == pytest.approx(1.0 / (1e-4 - 1e-5))  # solved with the shift added
-    assert factor(indefinite) == (True, "projected+shift", 1)  # the last shift, at once
-    assert shifts.start == pytest.approx(1e-6)  # next time a notch lower
-    assert factor(indefinite) == (True, "projected+shift", 2)  # 1e-6 fails, 1e-4 again
-    assert factor(definite) == (True, "projected+shift", 1)  # 1e-4 works
-    assert factor(definite) == (True, "projected+shift", 1)  # 1e-6 works
-    assert factor(definite) == (True, "projected+shift", 1)  # 1e-8 works
-    assert factor(definite) == (True, "projected+shift", 1)  # 1e-10 works
+    assert factor(indefinite) == (True, "projected+shift", 2)  # 1e-6 fails, 1e-4 works
+    assert shifts.start == pytest.approx(1e-6)
+    assert factor(definite) == (True, "projected+shift", 1)  # 1e-6
+    assert factor(definite) == (True, "projected+shift", 1)  # 1e-8
+    assert factor(definite) == (True, "projected+shift", 1)  # 1e-10
     assert factor(definite) == (True, "projected", 1)  # below 1e-10: no shift at all
     assert shifts.start == 0.0
     coupled = np.eye(n)
     coupled[0, 1] = coupled[1, 0] = 1e12  # an eigenvalue -1e12, beyond the largest shift (1e10)
-    hopeless = sp.csr_matrix(coupled)
-    assert factor(hopeless) == (False, "projected+shift", 12)
+    assert factor(sp.csr_matrix(coupled)) == (False, "projected+shift", 12)
     assert shifts.start == 0.0
