@@ -107,8 +107,8 @@ class ClosureSettings:
     resolution : str
         Leaflet mesh: ``"coarse"``, ``"standard"`` or ``"fine"`` (largest edge 2, 1, 0.5 mm).
         Coarse, the default, is the one fast enough to use interactively (about 2 s for the
-        healthy sample); its mean coaptation length is 0.75 mm short of the fine mesh's, the
-        standard mesh's 0.09 mm (docs/validation.md, mesh convergence): use ``"standard"``
+        healthy sample); its mean coaptation length is 0.84 mm short of the fine mesh's, the
+        standard mesh's 0.16 mm (docs/validation.md, mesh convergence): use ``"standard"``
         for figures to within half a millimetre.
     pressure_mpa : float, MPa
         Transvalvular systolic pressure; 0.016 MPa = 120 mmHg (DOMAIN.md: 0.013-0.016).
