@@ -214,12 +214,12 @@ def _direction(
     g: FloatArray,
     ldl: FreeLDL,
     try_exact: bool,
-    newton_cg: bool = False,
-    shifts: ShiftMemory | None = None,
+    newton_cg: bool,
+    shifts: ShiftMemory,
 ) -> tuple[FloatArray, str, int, int]:
     """Newton direction on the free DOFs: (dx, kind, factorisations, CG steps)."""
     with shared_hessian_blocks():  # the exact and the projected Hessian share element blocks
-        return _direction_at(energy, x, g, ldl, try_exact, newton_cg, shifts or ShiftMemory())
+        return _direction_at(energy, x, g, ldl, try_exact, newton_cg, shifts)
 
 
 def _direction_at(
