@@ -145,15 +145,11 @@ class SolverProcess:
         with self._lock:
             process, conn = self._process, self._conn
             self._process = self._conn = self._cancel = None
-        if process is None or conn is None:
-            return
-        with contextlib.suppress(OSError):
-            conn.send(None)
-        process.join(timeout)
-        if process.is_alive():
-            process.kill()
+        if process is not None and conn is not None:
+            with contextlib.suppress(OSError):
+                conn.send(None)
             process.join(timeout)
-        conn.close()
+        _end(process, conn, timeout)
 
     def _start(self) -> None:
         if self._process is not None and self._process.is_alive():
@@ -184,12 +180,19 @@ class SolverProcess:
     def _discard(self) -> None:
         process, conn = self._process, self._conn
         self._process = self._conn = self._cancel = None
-        if conn is not None:
-            conn.close()
-        if process is not None:
-            if process.is_alive():
-                process.kill()
-            process.join(1.0)
+        _end(process, conn, 1.0)
+
+
+def _end(
+    process: multiprocessing.process.BaseProcess | None, conn: Connection | None, timeout: float
+) -> None:
+    """Kill ``process`` if it still runs, wait up to ``timeout`` s for it, close ``conn``."""
+    if process is not None:
+        if process.is_alive():
+            process.kill()
+        process.join(timeout)
+    if conn is not None:
+        conn.close()
 
 
 def _serve(conn: Connection, cancel: Any) -> None:
