@@ -49,8 +49,22 @@ MESH_CACHE = DATA / "mesh_convergence.json"
 RECORDS = DATA / "validation_records.json"
 OUT = ROOT / "docs" / "validation.md"
 
-#: Mesh-study levels: ClosureSettings.resolution and its largest edge, mm.
-MESH_LEVELS: tuple[tuple[str, float], ...] = (("coarse", 2.0), ("standard", 1.0), ("fine", 0.5))
+#: Mesh-study levels, coarsest first: a name and its largest edge, mm. The named resolutions
+#: (``RESOLUTIONS``) are solved by name, the levels between them by their edge; those locate
+#: the coarsest edge within 0.5 mm of fine (the coaptation length does not converge
+#: monotonically: section 6 of validation.md).
+MESH_LEVELS: tuple[tuple[str, float], ...] = (
+    ("coarse", 2.0),
+    ("1.6mm", 1.6),
+    ("1.4mm", 1.4),
+    ("1.3mm", 1.3),
+    ("standard", 1.2),
+    ("1.1mm", 1.1),
+    ("1.0mm", 1.0),
+    ("0.9mm", 0.9),
+    ("0.8mm", 0.8),
+    ("fine", 0.5),
+)
 #: Figures of the mesh study, in table order: (key, heading, format).
 MESH_FIGURES: tuple[tuple[str, str, str], ...] = (
     ("coaptation_length_mean_mm", "coaptation length mean (mm)", ".2f"),
@@ -345,11 +359,20 @@ def write_mesh_cache(levels: dict[str, Record], path: Path = MESH_CACHE) -> None
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
+def level_resolution(level: str) -> str | float:
+    """``ClosureSettings.resolution`` of a mesh-study level: its name if it is a named
+    resolution, else its largest edge (mm)."""
+    from mvplan.valve.leaflets import RESOLUTIONS
+
+    return level if level in RESOLUTIONS else dict(MESH_LEVELS)[level]
+
+
 def mesh_level_record(level: str, settings: Any = None) -> Record:
     """Solve the healthy native closure at ``level`` and return its cache entry."""
     from mvplan.planning.closure import ClosureSettings
 
-    settings = replace(settings or ClosureSettings(), resolution=level)
+    edge = dict(MESH_LEVELS)[level]
+    settings = replace(settings or ClosureSettings(), resolution=level_resolution(level))
     record, *_ = native_closure("healthy", settings)
     entry = {k: record.get(k) for k in ("nodes", "triangles", "converged", "message")}
     if record["converged"]:
@@ -357,7 +380,7 @@ def mesh_level_record(level: str, settings: Any = None) -> Record:
         entry |= {k: record[k] for k in ("iterations", "residual", "time_s")}
     entry |= {
         "resolution": level,
-        "max_edge_mm": dict(MESH_LEVELS)[level],
+        "max_edge_mm": edge,
         "settings": asdict(settings),
         **provenance(),
     }
@@ -390,7 +413,8 @@ def import_mesh_figures(level: str, path: Path) -> Record:
         "resolution": level,
         "max_edge_mm": dict(MESH_LEVELS)[level],
         # The figures' own settings when the file gives them; else the defaults, said so.
-        "settings": figures.get("settings") or asdict(ClosureSettings(resolution=level)),
+        "settings": figures.get("settings")
+        or asdict(ClosureSettings(resolution=level_resolution(level))),
         "settings_assumed": "settings" not in figures,
         "imported_from": str(path),
     }
@@ -777,6 +801,40 @@ def _imported(entry: Record) -> str:
     return " (imported; settings assumed)" if entry.get("settings_assumed") else " (imported)"
 
 
+def mesh_verdict(cache: dict[str, Record], bound_mm: float = 0.5) -> list[str]:
+    """Which solved levels keep the mean coaptation length within ``bound_mm`` of fine, and
+    the coarsest level from which every finer solved level does (the standard resolution)."""
+    key = "coaptation_length_mean_mm"
+    fine = cache["fine"]
+    solved = [
+        (level, edge, cache[level][key] - fine[key])
+        for level, edge in MESH_LEVELS
+        if level != "fine" and cache.get(level, {}).get("converged", False)
+    ]
+    if not solved:
+        return []
+    within = [abs(d) <= bound_mm for _, _, d in solved]
+    # The coarsest level such that it and every finer solved level are within the bound.
+    coarsest = None
+    for i in range(len(solved)):
+        if all(within[i:]):
+            coarsest = solved[i]
+            break
+    inside = [f"{e:g}" for (_, e, _), w in zip(solved, within, strict=True) if w]
+    outside = [f"{e:g}" for (_, e, _), w in zip(solved, within, strict=True) if not w]
+    lines = [
+        f"Mean coaptation length within {bound_mm:g} mm of fine: edges "
+        f"{', '.join(inside) or 'none'} mm; not within: {', '.join(outside) or 'none'} mm.",
+    ]
+    if coarsest is not None:
+        level, edge, d = coarsest
+        lines[-1] += (
+            f" The coarsest edge from which every finer level is within is {edge:g} mm "
+            f"(`{level}`, {cache[level]['nodes']:,} nodes, {d:+.2f} mm)."
+        )
+    return [*lines, ""]
+
+
 def mesh_section(cache: dict[str, Record]) -> list[str]:
     fine = cache.get("fine")
     fine_ok = fine is not None and fine.get("converged", True)
@@ -830,6 +888,7 @@ def mesh_section(cache: dict[str, Record]) -> list[str]:
             "",
             *_table(["level", *[h for _, h, _ in MESH_FIGURES]], diffs),
             "",
+            *mesh_verdict(cache),
         ]
     else:
         lines += ["Difference to fine: no fine figures yet.", ""]
@@ -893,11 +952,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--rerun-mesh-study",
         nargs="?",
-        const="coarse,standard,fine",
+        const=",".join(name for name, _ in MESH_LEVELS),
         type=_levels,
         metavar="LEVELS",
         help="solve these mesh levels again and update the cache (default all: "
-        "coarse,standard,fine; the fine one takes tens of minutes)",
+        f"{','.join(name for name, _ in MESH_LEVELS)}; the fine one takes tens of minutes)",
     )
     parser.add_argument(
         "--mesh-max-iterations",

@@ -172,7 +172,7 @@ def add_closure_options(parser: argparse.ArgumentParser) -> None:
         "--leaflet-resolution",
         choices=["coarse", "standard", "fine"],
         default=None,
-        help="leaflet mesh: largest edge 2, 1 or 0.5 mm (default: coarse)",
+        help="leaflet mesh: largest edge 2, 1.2 or 0.5 mm (default: coarse)",
     )
 
 

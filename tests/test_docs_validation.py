@@ -230,13 +230,28 @@ def test_threshold(validation: ModuleType) -> None:
 def test_mesh_table_marks_missing_levels(validation: ModuleType) -> None:
     report = _fake_report(validation)
     mesh = _section(validation.render(report), 6)
-    assert re.search(r"^\| standard \| 1 \| not run yet \|", mesh, re.M)
+    assert re.search(r"^\| standard \| 1\.2 \| not run yet \|", mesh, re.M)
     assert re.search(r"^\| coarse \| 2 \| 688 \| 2\.98 \|", mesh, re.M)
     assert "Difference to fine" in mesh and "| coarse | -0.22 |" in mesh
     del report["mesh"]["fine"]
     mesh = _section(validation.render(report), 6)
     assert "no fine figures yet" in mesh
     assert re.search(r"^\| fine \| 0\.5 \| not run yet \|", mesh, re.M)
+
+
+def test_the_mesh_verdict_names_the_coarsest_level_from_which_all_finer_are_within(
+    validation: ModuleType,
+) -> None:
+    levels = _fake_report(validation)["mesh"]
+    entry = levels["coarse"]
+    levels["1.4mm"] = entry | {"nodes": 1366, "coaptation_length_mean_mm": 2.5}
+    levels["standard"] = entry | {"nodes": 1828, "coaptation_length_mean_mm": 3.1}
+    (verdict, _blank) = validation.mesh_verdict(levels)
+    # Coarse is within (-0.22) but 1.4 mm, finer, is not (-0.70): standard is the coarsest.
+    assert "within 0.5 mm of fine: edges 2, 1.2 mm; not within: 1.4 mm." in verdict
+    assert "every finer level is within is 1.2 mm (`standard`, 1,828 nodes, -0.10 mm)" in verdict
+    levels["standard"]["coaptation_length_mean_mm"] = 2.0
+    assert "every finer level" not in validation.mesh_verdict(levels)[0]
 
 
 def test_mesh_cache_round_trip_and_import(validation: ModuleType, tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ class ClosureSettings:
         path (``docs/theory.md`` section 10); smaller first steps are for studying that.
     """
 
-    resolution: str = "coarse"
+    resolution: str | float = "coarse"
     pressure_mpa: float = 0.016
     bending_modulus_mpa: float = 4.0
     poisson_ratio: float = 0.45

@@ -44,7 +44,10 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 #: Largest edge of each named resolution, mm (every edge of the mesh is at most this long).
-RESOLUTIONS: Mapping[str, float] = MappingProxyType({"coarse": 2.0, "standard": 1.0, "fine": 0.5})
+#: Standard is the coarsest edge from which every finer level of the mesh study keeps the
+#: healthy closure's mean coaptation length within 0.5 mm of the fine mesh's (coarser levels
+#: do not all: docs/validation.md section 6).
+RESOLUTIONS: Mapping[str, float] = MappingProxyType({"coarse": 2.0, "standard": 1.2, "fine": 0.5})
 
 #: Target (typical) edge as a fraction of the largest: DistMesh's edges spread to about 1.33
 #: times the target, so this keeps them under the bound with few corrections.
@@ -380,7 +383,7 @@ def build_leaflets(
     spec : LeafletSpec, optional
         Heights and shape; :class:`LeafletSpec` defaults when None.
     resolution : {"coarse", "standard", "fine"} or float
-        Largest edge length: 2.0, 1.0, 0.5 mm, or a number of mm (0.1 to 5). Typical edges
+        Largest edge length: 2.0, 1.2, 0.5 mm, or a number of mm (0.1 to 5). Typical edges
         are three quarters of it.
 
     Returns

@@ -123,15 +123,17 @@ def test_fine_mesh_has_edges_of_half_a_millimetre_or_less(get_leaflets) -> None:
     standard = get_leaflets("healthy", "standard")
     assert edge_lengths(fine).max() <= 0.5
     assert triangle_angles(fine).min() > 30.0
-    assert 3.5 < fine.n_nodes / standard.n_nodes < 4.5
+    squared = (RESOLUTIONS["standard"] / RESOLUTIONS["fine"]) ** 2  # nodes go as 1 / edge^2
+    assert 0.85 * squared < fine.n_nodes / standard.n_nodes < 1.15 * squared
     assert fine.area_mm2() == pytest.approx(standard.area_mm2(), rel=0.01)
 
 
-def test_node_counts_grow_fourfold_per_resolution(sample_name, get_leaflets) -> None:
+def test_node_counts_grow_as_the_inverse_square_of_the_edge(sample_name, get_leaflets) -> None:
     coarse, standard = (get_leaflets(sample_name, r) for r in RESOLUTION_NAMES)
-    assert 3.4 < standard.n_nodes / coarse.n_nodes < 4.6
-    # Twice the resolution, twice the boundary nodes: spacing <= the bound along the annulus.
-    assert len(standard.attached_nodes) == pytest.approx(2 * len(coarse.attached_nodes), abs=1)
+    ratio = RESOLUTIONS["coarse"] / RESOLUTIONS["standard"]
+    assert 0.85 * ratio**2 < standard.n_nodes / coarse.n_nodes < 1.15 * ratio**2
+    # Boundary nodes go as the inverse of the edge: spacing <= the bound along the annulus.
+    assert len(standard.attached_nodes) == pytest.approx(ratio * len(coarse.attached_nodes), abs=2)
     assert {"healthy": (500, 900), "fmr": (600, 1050)}[sample_name][0] < coarse.n_nodes
     assert coarse.n_nodes < {"healthy": (500, 900), "fmr": (600, 1050)}[sample_name][1]
 
