@@ -17,8 +17,9 @@ What it computes (nothing in ``validation.md`` is typed by hand):
    threshold set beside Gaidulis and Padala 2023.
 3. Global equilibrium and the pressure potential's follower-load error of every closure shown.
 4. A mesh-convergence study of the healthy native closure (leaflet resolutions coarse,
-   standard, fine: largest edge 2, 1, 0.5 mm). Its solves are slow (the fine one has about 10k
-   nodes), so their figures are cached in ``docs/data/mesh_convergence.json`` with the commit,
+   standard and fine, largest edge 2, 1.2 and 0.5 mm, and the edges between them in
+   :data:`MESH_LEVELS`). Its solves are slow (the fine one has about 10k nodes), so their
+   figures are cached in ``docs/data/mesh_convergence.json`` with the commit,
    date and settings, and reused unless ``--rerun-mesh-study`` is given.
 
 ``--quick`` skips the size series and uses only cached mesh figures (for a test or a look).
