@@ -104,12 +104,14 @@ class ClosureSettings:
 
     Attributes
     ----------
-    resolution : str
-        Leaflet mesh: ``"coarse"``, ``"standard"`` or ``"fine"`` (largest edge 2, 1, 0.5 mm).
-        Coarse, the default, is the one fast enough to use interactively (about 2 s for the
-        healthy sample); its mean coaptation length is 0.84 mm short of the fine mesh's, the
-        standard mesh's 0.16 mm (docs/validation.md, mesh convergence): use ``"standard"``
-        for figures to within half a millimetre.
+    resolution : str or float
+        Leaflet mesh: ``"coarse"``, ``"standard"`` or ``"fine"`` (largest edge 2, 1.2, 0.5 mm),
+        or a largest edge in mm (0.1 to 5; for studies). Coarse, the default, is the one fast
+        enough to use interactively (about 2 s for the healthy sample); its mean coaptation
+        length is 0.84 mm short of the fine mesh's. The standard mesh's (1,828 nodes on the
+        healthy sample) is 0.15 mm short, and every finer mesh of the study is within 0.5 mm,
+        where the 1.3 and 1.6 mm meshes are not (docs/validation.md, mesh convergence): use
+        ``"standard"`` for figures to within half a millimetre.
     pressure_mpa : float, MPa
         Transvalvular systolic pressure; 0.016 MPa = 120 mmHg (DOMAIN.md: 0.013-0.016).
     bending_modulus_mpa : float, MPa
