@@ -816,11 +816,7 @@ def mesh_verdict(cache: dict[str, Record], bound_mm: float = 0.5) -> list[str]:
         return []
     within = [abs(d) <= bound_mm for _, _, d in solved]
     # The coarsest level such that it and every finer solved level are within the bound.
-    coarsest = None
-    for i in range(len(solved)):
-        if all(within[i:]):
-            coarsest = solved[i]
-            break
+    coarsest = next((level for i, level in enumerate(solved) if all(within[i:])), None)
     inside = [f"{e:g}" for (_, e, _), w in zip(solved, within, strict=True) if w]
     outside = [f"{e:g}" for (_, e, _), w in zip(solved, within, strict=True) if not w]
     lines = [

@@ -134,7 +134,7 @@ class ClosureSettings:
         Multiplies the barrier stiffness that balances the pressure at a gap of ``dhat / 2``
         (:func:`~mvplan.mechanics.contact.kappa_for_pressure`). The default, 10, balances it
         at 0.86 ``dhat`` (0.17 mm) instead: a stiffer barrier settles the contact in fewer
-        Newton iterations (healthy sample, coarse: 109 -> 58; standard: 186-250 -> 102; both
+        Newton iterations (healthy sample, coarse: 109 -> 58; 1 mm mesh: 186-250 -> 102; both
         measured with projected steps, before Newton-CG) and
         moved the mean coaptation length by 0.16 mm (3.0 -> 2.84 mm), far inside the 0.5 mm
         contact tolerance. Factors 3 and 30 took 77 and 60 iterations.
